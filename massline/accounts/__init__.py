@@ -1,0 +1,1 @@
+"""Accounts: two-factor authentication, login throttling and suspension of members."""

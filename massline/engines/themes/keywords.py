@@ -1,0 +1,63 @@
+"""Keywords and labels by class-based TF-IDF: words frequent in one theme and rare in others."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+# Words of any script (so Greek, Cyrillic or CJK ideas get keywords too), at least 2 letters.
+_TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]+\b"
+
+
+def theme_keywords(
+    texts: Sequence[str], labels: np.ndarray, n_themes: int, top: int = 8
+) -> list[list[str]]:
+    """Top c-TF-IDF terms per theme (BERTopic's weighting: tf in the theme x log(1 + A/f))."""
+    keep = labels >= 0
+    if not keep.any() or n_themes == 0:
+        return [[] for _ in range(n_themes)]
+    vectorizer = CountVectorizer(
+        token_pattern=_TOKEN_PATTERN, stop_words="english", ngram_range=(1, 2), min_df=1
+    )
+    try:
+        counts = vectorizer.fit_transform([texts[i] for i in np.flatnonzero(keep)])
+    except ValueError:  # only stop words or symbols (e.g. all emoji): nothing to show
+        return [[] for _ in range(n_themes)]
+    membership = sp.csr_matrix(
+        (np.ones(counts.shape[0]), (labels[keep], np.arange(counts.shape[0]))),
+        shape=(n_themes, counts.shape[0]),
+    )
+    per_theme = (membership @ counts).toarray()
+    tf = per_theme / np.maximum(per_theme.sum(axis=1, keepdims=True), 1)
+    avg_words = per_theme.sum() / n_themes
+    idf = np.log1p(avg_words / np.maximum(per_theme.sum(axis=0), 1))
+    scores = tf * idf
+    vocab = vectorizer.get_feature_names_out()
+    out = []
+    for row in scores:
+        order = np.argsort(-row, kind="stable")[: top * 3]
+        out.append(_drop_overlaps([vocab[j] for j in order if row[j] > 0])[:top])
+    return out
+
+
+def label_from_keywords(keywords: list[str], fallback: str) -> str:
+    """A short name: the best two or three keywords, else the start of a representative idea."""
+    if not keywords:
+        return fallback[:60].strip() or "(empty)"
+    return " · ".join(keywords[:3])
+
+
+def _drop_overlaps(terms: list[str]) -> list[str]:
+    """Skip a term whose words all appear in a better-ranked one ("card" after "card arrive")."""
+    kept: list[str] = []
+    seen_words: set[str] = set()
+    for term in terms:
+        words = set(term.split())
+        if words <= seen_words:
+            continue
+        kept.append(term)
+        seen_words |= words
+    return kept

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StrugglesConfig(AppConfig):
+    name = "massline.struggles"
+    verbose_name = "Struggles and assessments"
