@@ -59,6 +59,14 @@ INSTALLED_APPS = [
     "massline.audit",
     "massline.rounds",
     "massline.consultations",
+    "massline.idempotency",
+    "massline.sections",
+    "massline.aid",
+    "massline.study",
+    "massline.assemblies",
+    "massline.exchange",
+    "massline.api",
+    "massline.field",
     "massline.web",
 ]
 

@@ -37,5 +37,12 @@ urlpatterns = [
     path("r/<str:token>/", rounds.public_idea, name="public_idea"),
     path("consultations/", include("massline.consultations.urls")),
     path("c/<str:token>/", consultations.consultation_vote, name="consultation_vote"),
+    path("aid/", include("massline.aid.urls")),
+    path("study/", include("massline.study.urls")),
+    path("assemblies/", include("massline.assemblies.urls")),
+    path("sections/", include("massline.sections.urls")),
+    path("exchange/", include("massline.exchange.urls")),
+    path("field/", include("massline.field.urls")),
+    path("api/", include("massline.api.urls")),
     path("admin/", admin.site.urls),
 ]

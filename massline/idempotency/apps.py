@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IdempotencyConfig(AppConfig):
+    name = "massline.idempotency"
+    verbose_name = "Exactly-once writes"
