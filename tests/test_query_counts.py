@@ -1,0 +1,72 @@
+"""Every page's query count is constant in the size of the data (an N+1 fails here).
+
+Each page is requested with a small unit and again after the unit has grown fourfold; the
+number of queries must not change, and stays under a ceiling so a slow creep shows too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories as f
+from tests.conftest import World, client_for
+
+CEILING = 40
+
+
+def _grow(world: World, people: int) -> None:
+    """Add people to Elm, each with a conversation, an idea in the round, a level and a
+    follow-up: the things every page lists."""
+    elm = world.elm
+    for number in range(people):
+        person = f.PersonFactory(
+            unit=elm.unit, first_name=f"Grown{number}", place=elm.place, responsible=elm.organizer
+        )
+        conversation = f.ConversationFactory(unit=elm.unit, people=[person], place=elm.place)
+        f.IdeaFactory(unit=elm.unit, conversation=conversation, person=person)
+        f.AssessmentFactory(person=person, struggle=elm.struggle, assessed_by=elm.organizer)
+        f.FollowUpFactory(person=person, owner=elm.organizer, conversation=conversation)
+
+
+PAGES: dict[str, Callable[[World], str]] = {
+    "my work": lambda w: reverse("my_work"),
+    "people list": lambda w: reverse("people_list"),
+    "people search": lambda w: reverse("people_list") + "?q=Grown",
+    "person": lambda w: reverse("person_detail", args=[w.elm.person.pk]),
+    "ties": lambda w: reverse("ties"),
+    "conversation": lambda w: reverse("conversation_detail", args=[w.elm.conversation.pk]),
+    "rounds": lambda w: reverse("round_list"),
+    "round": lambda w: reverse("round_detail", args=[w.elm.round.pk]),
+    "unit pool": lambda w: reverse("unit_pool", args=[w.elm.round.pk, w.elm.unit.pk]),
+    "board": lambda w: reverse("board", args=[w.elm.round.pk]),
+    "line": lambda w: reverse("line_detail", args=[w.elm.round.pk, w.elm.line.pk]),
+    "actions": lambda w: reverse("round_actions", args=[w.elm.round.pk]),
+}
+
+
+def _queries(client: Client, url: str) -> int:
+    client.get(url)  # the first request of a session warms caches of its own
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("viewer", ["alice", "rosa"])
+def test_query_count_does_not_grow_with_the_data(world: World, page: str, viewer: str) -> None:
+    member = world.elm.organizer if viewer == "alice" else world.rosa
+    client = client_for(member)
+    url = PAGES[page](world)
+    _grow(world, 3)
+    small = _queries(client, url)
+    _grow(world, 12)
+    large = _queries(client, url)
+    assert large == small, f"{page}: {small} queries with 5 people, {large} with 17"
+    assert small <= CEILING, f"{page}: {small} queries"
