@@ -1,0 +1,156 @@
+"""Throughput of the people list under load, against a bare view in the same run.
+
+Builds a fresh database with `massline demo --people N`, starts gunicorn on 127.0.0.1 with
+production-like settings (debug off, the visibility rule and the read audit on), logs in
+several organizers, and drives the pages with wrk for a bounded time: a bare Django view that
+renders the same 50 rows with no login, visibility or audit (the baseline), the people list,
+the people list searched by name, and by phone. Prints requests/s, latency and the ratio to
+the baseline (the aim is at least 0.5). Needs `wrk` (Debian package `wrk`).
+
+    .venv/bin/python bench/people_load.py [--people 5000] [--seconds 10] [--connections 8]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/massline_load .venv/bin/python bench/...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+os.environ.setdefault("MASSLINE_DATA_DIR", tempfile.mkdtemp(prefix="massline-load-"))
+os.environ.setdefault("MASSLINE_ALLOWED_HOSTS", "127.0.0.1")
+os.environ.setdefault("MASSLINE_SECRET_KEY", "load-benchmark-only-" + "x" * 40)
+os.environ["DJANGO_SETTINGS_MODULE"] = "load_settings"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from massline.organization.models import Member, Role  # noqa: E402
+from massline.people.models import Person  # noqa: E402
+
+WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
+LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)")
+NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def organizer_cookies(count: int) -> list[str]:
+    """Session cookies of organizers of base units (one second factor is not needed there)."""
+    members = Member.objects.filter(memberships__role=Role.ORGANIZER).distinct()[:count]
+    cookies = []
+    for member in members:
+        client = Client()
+        client.force_login(member)
+        cookies.append(
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+    if not cookies:
+        sys.exit("the demo has no organizers to log in as")
+    return cookies
+
+
+def wrk(url: str, cookies: list[str | None], seconds: int, connections: int) -> tuple[float, float]:
+    """Requests/s summed over one wrk per member, and their mean latency in ms."""
+    share = max(1, connections // len(cookies))
+    runs = []
+    for cookie in cookies:
+        command = ["wrk", "-t1", f"-c{share}", f"-d{seconds}s", "--latency", url]
+        if cookie:
+            command += ["-H", f"Cookie: {cookie}"]
+        runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    rate, latencies = 0.0, []
+    for run in runs:
+        out, _ = run.communicate(timeout=seconds + 60)
+        failures = NON_2XX.search(out)
+        if failures:
+            sys.exit(f"{url}: {failures.group(1)} responses were not 2xx/3xx:\n{out}")
+        rate += float(WRK_LINE.search(out).group(1))
+        value, unit = LATENCY.search(out).groups()
+        latencies.append(float(value) * UNIT[unit])
+    return rate, sum(latencies) / len(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--members", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+    print(f"database: {django.db.connection.vendor}; building a demo of {args.people} people")
+    start = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("demo", people=args.people, verbosity=0)
+    print(f"built in {time.perf_counter() - start:.1f} s; {Person.objects.count()} people")
+    cookies = organizer_cookies(args.members)
+    someone = Person.objects.exclude(phone="").order_by("pk").first()
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "massline.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/bare/people/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        pages = {
+            "bare 50 rows (baseline)": (f"{base}/bare/people/", [None] * len(cookies)),
+            "people list": (f"{base}/people/", cookies),
+            "people list, name search": (f"{base}/people/?q={someone.last_name[:4]}", cookies),
+            "people list, phone search": (f"{base}/people/?q={someone.phone}", cookies),
+        }
+        results = {}
+        for name, (url, who) in pages.items():
+            wrk(url, who, 2, args.connections)  # warm the workers
+            results[name] = wrk(url, who, args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    baseline = results["bare 50 rows (baseline)"][0]
+    print(
+        f"{args.workers} gunicorn workers, {args.connections} connections, {len(cookies)} members"
+    )
+    print(f"{'page':28} {'req/s':>8} {'mean ms':>8} {'vs baseline':>12}")
+    for name, (rate, latency) in results.items():
+        print(f"{name:28} {rate:8.1f} {latency:8.1f} {rate / baseline:11.2f}x")
+
+
+if __name__ == "__main__":
+    main()
