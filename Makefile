@@ -12,7 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The field app's bundle (Workbox and its client, bundled by esbuild): rebuilt when its
+# sources or lockfile change; npm is needed here only, never at run time.
+FIELD := frontend/field
+FIELD_BUNDLE := massline/static/field/build/app.js
+$(FIELD_BUNDLE): $(FIELD)/package-lock.json $(FIELD)/build.mjs $(wildcard $(FIELD)/src/*.js)
+	npm ci --prefix $(FIELD) --no-audit --no-fund
+	npm run build --prefix $(FIELD)
+
+# Translation catalogues: only the .po files are in git; the .mo files are built here, in pure
+# Python (polib), so no GNU gettext is needed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard massline/locale/*/LC_MESSAGES/django.po))
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/python -m massline.sections.compile
+
+install: $(STAMP) $(FIELD_BUNDLE) $(MO_FILES)
 
 # Browser tests drive Debian's Chromium; install it if this machine lacks it.
 browser:

@@ -19,6 +19,8 @@ NOUN_COMMANDS = {
     ("import", "people"): "import_people",
     ("export", "people"): "export_people",
     ("export", "approve"): "export_approve",
+    ("export", "texting"): "export_texting",
+    ("webhooks", "retry"): "webhooks_retry",
 }
 
 

@@ -456,6 +456,18 @@ def build_demo(
         night_struggle,
         staff_members=organizers,
     )
+    from massline.study.demo import build_study_demo
+
+    build_study_demo(now)
+    from massline.aid.demo import build_aid_demo
+
+    build_aid_demo(rng, now, password=DEMO_PASSWORD)
+    from massline.assemblies.demo import build_assemblies_demo
+
+    build_assemblies_demo(now)
+    from massline.exchange.demo import build_exchange_demo
+
+    build_exchange_demo(rng, now)
     return DemoSummary(
         units=Unit.objects.count(),
         people=len(all_people),

@@ -36,7 +36,8 @@ ALLOWED_HOSTS = env_list("MASSLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, opened to superusers only (massline.access.may_use_admin)
+    "massline.people.admin_site.MasslineAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,9 +76,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the visibility rule's inputs (memberships, cadre bodies) read once per request
+    "massline.access.RememberForRequest",
+    # the visitor's language (cookie, then Accept-Language); then a member's own choice
+    "django.middleware.locale.LocaleMiddleware",
+    "massline.sections.middleware.MemberLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # logging out answers with Clear-Site-Data and ends the phones of that session
+    "massline.field.middleware.ClearSiteDataOnLogout",
+    # members' pages stay out of the browser's disk cache (names and phones in clear)
+    "massline.field.middleware.PrivatePages",
     "django_otp.middleware.OTPMiddleware",
     "massline.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -135,6 +145,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+# The people's languages (massline/locale). Arabic is written right to left.
+LANGUAGES = [("en", "English"), ("es", "Español"), ("ar", "العربية")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -233,9 +246,73 @@ MASSLINE_AUDIT_KEY = env_str("MASSLINE_AUDIT_KEY", "")
 # A CLI export of more people than this (or --all) needs a second member's approval.
 MASSLINE_EXPORT_APPROVAL_OVER = env_int("MASSLINE_EXPORT_APPROVAL_OVER", 50)
 
+# Mutual aid (massline/aid): recipients' contact details are purged this many days after a
+# request closes unless they consented to stay in touch; volunteer-load warnings fire at this
+# many times the others' average hours, and after this many weeks in a row without a week off.
+MASSLINE_AID_RETENTION_DAYS = env_int("MASSLINE_AID_RETENTION_DAYS", 30)
+MASSLINE_AID_FAR_ABOVE = env_int("MASSLINE_AID_FAR_ABOVE", 2)
+MASSLINE_AID_NO_WEEK_OFF = env_int("MASSLINE_AID_NO_WEEK_OFF", 6)
+
+# The field app (massline/field): a list taken into the field is wiped from the phone this
+# many hours after it was prepared, unless prepared again before.
+MASSLINE_FIELD_LIST_HOURS = env_int("MASSLINE_FIELD_LIST_HOURS", 48)
+
+# Study (massline/study): uploaded readings (PDF/EPUB) are kept here, outside any static path,
+# and served only to the study group's members; uploads above the size limit are refused.
+STUDY_READINGS_DIR = DATA_DIR / "readings"
+STUDY_READING_MAX_BYTES = env_int("MASSLINE_READING_MAX_MB", 50) * 1024 * 1024
+# A member counts as needing support after this many days without a conversation or a study.
+STUDY_QUIET_DAYS = env_int("MASSLINE_STUDY_QUIET_DAYS", 30)
+STUDY_NO_STUDY_DAYS = env_int("MASSLINE_STUDY_NO_STUDY_DAYS", 90)
+
+# Imports, texting exports and webhooks (massline/exchange). Phones without a country code are
+# read as numbers of this region (ISO 3166 code) and stored in E.164.
+MASSLINE_PHONE_REGION = env_str("MASSLINE_PHONE_REGION", "US").upper()
+MASSLINE_IMPORT_MAX_BYTES = env_int("MASSLINE_IMPORT_MAX_MB", 20) * 1024 * 1024
+# A webhook endpoint that has failed every delivery for this many days is switched off.
+MASSLINE_WEBHOOK_DISABLE_AFTER_DAYS = env_int("MASSLINE_WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# Webhooks to private, loopback or link-local addresses are refused unless this is set.
+MASSLINE_WEBHOOK_ALLOW_PRIVATE = env_bool("MASSLINE_WEBHOOK_ALLOW_PRIVATE", False)
+MASSLINE_WEBHOOK_TIMEOUT = env_int("MASSLINE_WEBHOOK_TIMEOUT", 10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+
+# The REST API (massline.api): personal tokens or a logged-in session, JSON only, a body of
+# at most MASSLINE_API_MAX_BODY bytes; the OpenAPI schema at /api/schema/, docs at /api/docs/.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+MASSLINE_API_MAX_BODY = env_int("MASSLINE_API_MAX_BODY", 256 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "massline.api.authentication.TokenAuthentication",
+        "massline.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["massline.api.permissions.MemberWithScope"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "massline.api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "massline.api.exceptions.handle",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "massline API",
+    "DESCRIPTION": (
+        "People, places, units, struggles, assessments, conversations, ideas, follow-ups, "
+        "rounds, lines, receptions and actions, as the token's member sees them. Send a "
+        "personal token (made on /api/tokens/) as `Authorization: Bearer <token>`. Updates "
+        "are PATCHes with `If-Match: <ETag>`; POSTs accept an `Idempotency-Key`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["massline.api.permissions.MemberWithScope"],
 }

@@ -34,6 +34,11 @@ class UnitWorld:
     action: object
     consultation: object = None
     statement: object = None
+    # massline/aid: filled by add_aid_world() at the end of this file
+    aid_program: object = None
+    aid_request: object = None
+    aid_delivery: object = None
+    aid_offer: object = None
 
 
 @dataclass
@@ -117,6 +122,8 @@ def world(db) -> World:
     workers = f.UnitFactory(name="Workers", slug="workers", kind=UnitKind.MASS_ORGANIZATION)
     carl = f.MemberFactory(username="carl")
     f.MembershipFactory(member=carl, unit=workers, role=Role.ADMIN)
+    add_aid_world(elm)
+    add_aid_world(building_c)
     return World(union=union, rosa=rosa, carl=carl, elm=elm, building_c=building_c)
 
 
@@ -129,3 +136,34 @@ def client_for(member: Member) -> Client:
 @pytest.fixture
 def alice(world: World) -> Client:
     return client_for(world.elm.organizer)
+
+
+def add_aid_world(world: UnitWorld) -> None:
+    """A mutual-aid program in the unit with a request (its recipient's contact details are
+    secrets for tests/test_visibility.py), a claimed delivery and an offer."""
+    from massline.aid import services as aid
+
+    name = world.unit.name
+    program = aid.create_program(
+        unit=world.unit, by=world.organizer, name=f"{name} grocery run", kind="grocery_delivery"
+    )
+    request = aid.submit_request(
+        program,
+        aid.RequestIntake(
+            need=f"Groceries for the {name} family",
+            area=f"{name} north",
+            name=f"Recipient of {name}",
+            phone="+15550001" + str(world.unit.pk).zfill(3),
+            address=f"{world.unit.pk} Secret Lane, {name}",
+        ),
+    )
+    delivery = aid.claim(request.deliveries.get(), by=world.organizer)
+    offer = aid.submit_offer(
+        program, aid.OfferIntake(kind="car", description=f"A van from {name}", phone="+15550002")
+    )
+    world.aid_program, world.aid_request, world.aid_delivery, world.aid_offer = (
+        program,
+        request,
+        delivery,
+        offer,
+    )

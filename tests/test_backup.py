@@ -130,13 +130,19 @@ def _massline(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _tables(path: Path) -> dict[str, list]:
+    links = _m2m_tables()
     with sqlite3.connect(path) as db:
         names = [
             row[0]
             for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if row[0] != "django_migrations"  # applied-at times differ, nothing else
         ]
-        return {name: sorted(db.execute(f'SELECT * FROM "{name}"'), key=repr) for name in names}
+        return {
+            name: sorted(
+                db.execute(f'SELECT {", ".join(links.get(name, ["*"]))} FROM "{name}"'), key=repr
+            )
+            for name in names
+        }
 
 
 @pytest.mark.slow

@@ -169,7 +169,7 @@ def test_weekly_chart_counts_the_last_twelve_weeks(ties: Ties) -> None:
     weeks = [this_monday - timedelta(weeks=i) for i in range(11, -1, -1)]
     expected = Counter(_monday(moment) for moment in ties.elm_conversation_times)
 
-    assert [bar.week for bar in report.chart.bars] == weeks
+    assert [bar.period for bar in report.chart.bars] == weeks
     assert [bar.count for bar in report.chart.bars] == [expected[week] for week in weeks]
     assert report.chart.bars[-1].count >= 2 and report.chart.bars[-3].count >= 1
     assert report.chart.total == sum(expected[week] for week in weeks)  # too_old left out

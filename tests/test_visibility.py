@@ -13,8 +13,29 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from massline import access
 from massline.organization.views import MANAGED
 from tests.conftest import UnitWorld, World, client_for
+from tests.test_api_visibility import ENDPOINTS as API_ENDPOINTS
 
 PUBLIC = {"login", "logout", "public_idea", "consultation_vote"}
+# The secret ballot box: a one-time token is the whole credential (tests/test_assemblies.py).
+PUBLIC |= {"ballot_cast"}
+PUBLIC |= {"choose_language"}  # sets the visitor's own language; shows no data
+# The REST API answers tokens, not pages: tests/test_api_visibility.py probes every route of
+# its `api` namespace with a sibling unit's token, and fails on a route it does not list.
+PUBLIC |= {f"{name}-{kind}" for name in API_ENDPOINTS for kind in ("list", "detail")}
+PUBLIC |= {"osdi-person-signup"}
+# Mutual aid's public intake (a token, no ids): tests/test_aid.py checks what it shows.
+PUBLIC |= {"aid_public_request", "aid_public_offer"}
+# The field app's JSON endpoints answer 400/401/403 with a wipe instruction rather than a page;
+# tests/test_field.py probes each of them with the sibling unit's ids.
+PUBLIC |= {
+    "field_hello",
+    "field_register",
+    "field_list",
+    "field_sync_person",
+    "field_sync_person_change",
+    "field_sync_conversation",
+    "field_sync_reception",
+}
 OBJECT_KINDS = (
     "person",
     "place",
@@ -28,6 +49,10 @@ OBJECT_KINDS = (
     "action",
     "consultation",
     "statement",
+    "aid_program",
+    "aid_request",
+    "aid_delivery",
+    "aid_offer",
 )
 # Named ids besides `pk` take the sibling's object of that kind.
 NAMED_IDS = {
@@ -47,6 +72,8 @@ SIBLING_PROBES = {
     "person_new": "list",
     "person_detail": "ids",
     "person_edit": "ids",
+    "person_seal": "ids",
+    "person_sealed": "ids",
     "conversation_new": "list",
     "conversation_person_rows": "list",
     "conversation_idea_row": "list",
@@ -85,6 +112,84 @@ SIBLING_PROBES = {
     "consultation_moderate": "ids",
     "consultation_carry": "ids",
     "audit_unusual": "list",
+    # study: tests/test_study_visibility.py also probes a sibling unit's study records
+    "study_home": "list",
+    "study_group_new": "list",
+    "study_group_detail": "ids",
+    "study_group_members": "ids",
+    "reading_new": "ids",
+    "reading_file": "ids",
+    "session_new": "ids",
+    "session_detail": "ids",
+    "session_attendance": "ids",
+    "session_notes": "ids",
+    "session_swap": "ids",
+    "session_question": "ids",
+    "member_development": "ids",
+    "lead_note_new": "ids",
+    "unit_support": "ids",
+    "unit_advanced": "ids",
+    "invitation_new": "ids",
+    "pair_end": "ids",
+    "invitation_answer": "ids",
+    "invitation_join": "ids",
+    "api_tokens": "list",
+    "api_token_revoke": "ids",
+    "api_schema": "list",
+    "api_docs": "list",
+    # assemblies: tests/test_assemblies_visibility.py also probes sibling committees' records
+    "assembly_list": "list",
+    "assembly_new": "ids",
+    "decision_register": "ids",
+    "mandate_list": "ids",
+    "assembly_detail": "ids",
+    "assembly_quorum": "ids",
+    "assembly_minutes": "ids",
+    "item_detail": "ids",
+    "item_speakers": "ids",
+    "item_bring_line": "ids",
+    "motion_detail": "ids",
+    "vote_page": "ids",
+    "vote_token": "ids",
+    "vote_ballots": "ids",
+    "decision_detail": "ids",
+    "mandate_detail": "ids",
+    "aid_programs": "list",
+    "aid_program_new": "list",
+    "aid_program": "ids",
+    "aid_program_edit": "ids",
+    "aid_team": "ids",
+    "aid_board": "ids",
+    "aid_request_new": "ids",
+    "aid_offers": "ids",
+    "aid_stock": "ids",
+    "aid_funds": "ids",
+    "aid_load": "ids",
+    "aid_request": "ids",
+    "aid_request_step": "ids",
+    "aid_delivery": "ids",
+    "aid_delivery_claim": "ids",
+    "aid_delivery_step": "ids",
+    "aid_doorstep": "ids",
+    "aid_offer_state": "ids",
+    "exchange_home": "list",
+    "exchange_import": "list",
+    "exchange_import_draft": "ids",
+    "exchange_import_run": "ids",
+    "exchange_texting": "list",
+    "exchange_consent": "ids",
+    "exchange_webhooks": "list",
+    "exchange_webhook": "ids",
+    "exchange_webhook_rotate": "ids",
+    "field_devices": "list",
+    "field_device_lost": "ids",
+    "field_app": "list",
+    "field_sw": "list",
+    "field_manifest": "list",
+    "sections": "list",
+    "person_sections": "ids",
+    "line_translations": "ids",
+    "line_translation_flyer": "ids",
 }
 
 
@@ -121,7 +226,16 @@ def _secrets(other: UnitWorld) -> list[str]:
         other.unit.name,
         other.struggle.name,
         other.person.phone,
+        *_aid_secrets(other),
     ]
+
+
+def _aid_secrets(other: UnitWorld) -> list[str]:
+    """The sibling program's name and its recipient's contact details (massline/aid)."""
+    if other.aid_request is None:
+        return []
+    request = other.aid_request
+    return [other.aid_program.name, request.name, request.phone, request.address, request.need]
 
 
 def _urls_for(name: str, other: UnitWorld) -> list[str]:

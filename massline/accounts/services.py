@@ -7,6 +7,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from massline import access
 from massline.organization.models import Member, Membership
@@ -49,7 +50,7 @@ def suspend(member: Member, *, by: Member) -> int:
     before its session is deleted, so nothing waits for the sessions to expire.
     """
     if not can_suspend(by, member):
-        raise PermissionDenied("You may not suspend this member.")
+        raise PermissionDenied(_("You may not suspend this member."))
     member.is_active = False
     member.suspended_at = timezone.now()
     member.suspended_by = by

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,7 +22,7 @@ from massline.web.navigation import qr_svg
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="6-digit code from your authenticator app",
+        label=_("6-digit code from your authenticator app"),
         max_length=8,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -34,11 +35,11 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
-        allowed, _ = self.device.verify_is_allowed()
+        allowed, _wait = self.device.verify_is_allowed()
         if not allowed:
-            raise forms.ValidationError("Too many wrong codes. Wait a little and try again.")
+            raise forms.ValidationError(_("Too many wrong codes. Wait a little and try again."))
         if not self.device.verify_token(code):
-            raise forms.ValidationError("That code is not right. Enter the one showing now.")
+            raise forms.ValidationError(_("That code is not right. Enter the one showing now."))
         return code
 
 
@@ -81,7 +82,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
-        messages.success(request, "Your authenticator is set up.")
+        messages.success(request, _("Your authenticator is set up."))
         return _done(request)
     secret = base64.b32encode(device.bin_key).decode()
     qr = qr_svg(device.config_url, title="Authenticator QR")
@@ -103,5 +104,9 @@ def member_suspend(request: HttpRequest, pk: int) -> HttpResponse:
     if member is None or not can_suspend(request.user, member):
         raise Http404("Not found")
     ended = suspend(member, by=request.user)
-    messages.success(request, f"{member} is suspended; {ended} open session(s) ended.")
+    messages.success(
+        request,
+        _("%(member)s is suspended; %(ended)d open session(s) ended.")
+        % {"member": member, "ended": ended},
+    )
     return redirect("manage_list", kind="members")

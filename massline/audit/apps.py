@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "massline.audit"
-    verbose_name = "Audit of reads"
+    verbose_name = _("Audit of reads")

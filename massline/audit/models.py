@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.organization.models import Unit
 
@@ -23,19 +24,19 @@ class AppendOnlyError(Exception):
 
 
 class Action(models.TextChoices):
-    VIEW_PERSON = "view_person", "Viewed a person"
-    SEARCH = "search", "Searched people"
-    PICK = "pick", "Searched in the person picker"
-    EXPORT = "export", "Exported people"
-    IMPORT = "import", "Imported people"
+    VIEW_PERSON = "view_person", _("Viewed a person")
+    SEARCH = "search", _("Searched people")
+    PICK = "pick", _("Searched in the person picker")
+    EXPORT = "export", _("Exported people")
+    IMPORT = "import", _("Imported people")
 
 
 class QueryKind(models.TextChoices):
     NONE = "", "—"
-    NAME = "name", "Name"
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "Email"
-    FILTER = "filter", "Filters only"
+    NAME = "name", _("Name")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    FILTER = "filter", _("Filters only")
 
 
 class ReadEventQuerySet(models.QuerySet):

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from massline import access
 from massline.audit.models import Action, ExportRequest, ReadEvent
 from massline.conversations.models import Conversation
 from massline.organization.models import Member, Unit
@@ -52,9 +53,13 @@ class UnusualAccess:
         return [row for row in self.rows if row.flags]
 
 
-def unusual_access(unit: Unit, days: int = 30) -> UnusualAccess:
+def unusual_access(unit: Unit, days: int = 30, *, viewer: Member | None = None) -> UnusualAccess:
+    """Reads in `unit` and below; with a viewer, only the part of that subtree they oversee
+    (a cadre body below a mass organization stays out of its leads' report)."""
     since = timezone.now() - timedelta(days=days)
     subtree = Unit.objects.filter(path__startswith=unit.path)
+    if viewer is not None:
+        subtree = access.led_units(viewer).filter(path__startswith=unit.path)
     peers = Member.objects.filter(is_active=True, memberships__unit__in=subtree).distinct()
     # Reads of this subtree's records, and searches (which have no unit) by its members.
     events = ReadEvent.objects.filter(at__gte=since).filter(

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from massline import access
 from massline.audit.models import ExportRequest, QueryKind, ReadEvent, UnitNotice
-from massline.organization.models import Member, Membership, Role, Unit
+from massline.organization.models import Member, Unit
 from massline.people.models import Person
 
 # Roles that may approve a bulk export and see the unusual-access page of a unit and below.
-OVERSEEING_ROLES = (Role.LEAD, Role.ADMIN)
 APPROVAL_VALID_FOR = timedelta(hours=24)
 
 
@@ -78,9 +78,12 @@ def record(
     query: str | None = None,
     filtered: bool = False,
     results: int | None = None,
+    record_of: tuple[str, int] | None = None,
 ) -> ReadEvent | None:
     """Append one read to the log. `query` is digested, never stored; `filtered` marks a
-    search by filters alone. Returns None when auditing is switched off (benchmark only)."""
+    search by filters alone; `record_of` names another kind of record read (e.g.
+    ("aid_request", 7), with `unit` its unit). Returns None when auditing is switched off
+    (benchmark only)."""
     if not settings.MASSLINE_AUDIT:
         return None
     if request is not None:
@@ -96,6 +99,8 @@ def record(
         event.unit_id, event.place_ref = person.unit_id, person.place_id
     elif unit is not None:
         event.object_kind, event.object_id, event.unit = "unit", unit.pk, unit
+    if record_of is not None:
+        event.object_kind, event.object_id = record_of
     normalized = " ".join((query or "").lower().split())
     if normalized:
         event.query_kind = query_kind(normalized)
@@ -104,21 +109,6 @@ def record(
         event.query_kind = QueryKind.FILTER
     event.save()
     return event
-
-
-def overseen_units(member: Member):
-    """Units a member leads or administers, and every unit below them."""
-    if not member.is_authenticated or not member.is_active:
-        return Unit.objects.none()
-    if member.is_superuser:
-        return Unit.objects.all()
-    paths = Membership.objects.filter(member=member, role__in=OVERSEEING_ROLES).values_list(
-        "unit__path", flat=True
-    )
-    units = Unit.objects.none()
-    for path in paths:
-        units |= Unit.objects.filter(path__startswith=path)
-    return units
 
 
 def notify(unit: Unit | None, text: str) -> UnitNotice:
@@ -193,7 +183,7 @@ def approve_export(request_id: int, approver: Member) -> ExportRequest:
         if export.unit_id is None:
             allowed = approver.is_superuser
         else:
-            allowed = overseen_units(approver).filter(pk=export.unit_id).exists()
+            allowed = access.led_units(approver).filter(pk=export.unit_id).exists()
         if not allowed:
             raise ExportRefused(
                 f"{approver.username} is not a lead or admin of {_scope(export.unit)}"

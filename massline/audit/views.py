@@ -6,7 +6,6 @@ from django.views.decorators.http import require_GET
 
 from massline import access
 from massline.audit.selectors import unusual_access
-from massline.audit.services import overseen_units
 
 WINDOWS = (7, 30, 90)
 
@@ -14,7 +13,7 @@ WINDOWS = (7, 30, 90)
 @require_GET
 def unusual(request: HttpRequest) -> HttpResponse:
     """Unusual access to the records of a unit the viewer leads or administers."""
-    units = overseen_units(request.user)
+    units = access.led_units(request.user)
     if not units.exists():
         raise Http404("Not found")
     unit_id = request.GET.get("unit")
@@ -29,7 +28,7 @@ def unusual(request: HttpRequest) -> HttpResponse:
         request,
         "audit/unusual.html",
         {
-            "report": unusual_access(unit, days),
+            "report": unusual_access(unit, days, viewer=request.user),
             "units": units.order_by("path"),
             "windows": WINDOWS,
         },

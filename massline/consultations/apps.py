@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsultationsConfig(AppConfig):
     name = "massline.consultations"
-    verbose_name = "Consultations"
+    verbose_name = _("Consultations")

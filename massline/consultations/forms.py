@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.consultations.models import Choice
 from massline.consultations.services import STATEMENT_MAX
@@ -15,30 +16,32 @@ from massline.web.public import BotGuardForm
 
 class ConsultationForm(forms.Form):
     title = forms.CharField(
-        max_length=200, help_text='The question, e.g. "What should we ask the landlord for?"'
+        label=_("Title"),
+        max_length=200,
+        help_text=_('The question, e.g. "What should we ask the landlord for?"'),
     )
-    closes_at = forms.DateTimeField(widget=LOCAL_DATETIME, label="Voting closes")
+    closes_at = forms.DateTimeField(widget=LOCAL_DATETIME, label=_("Voting closes"))
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Draft statements from these themes",
-        help_text="Each theme gives its most-said ideas as statements.",
+        label=_("Draft statements from these themes"),
+        help_text=_("Each theme gives its most-said ideas as statements."),
     )
-    per_theme = forms.IntegerField(min_value=1, max_value=10, initial=3, label="Ideas per theme")
+    per_theme = forms.IntegerField(min_value=1, max_value=10, initial=3, label=_("Ideas per theme"))
     lines = forms.ModelMultipleChoiceField(
         queryset=Line.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Put these draft lines to the vote",
+        label=_("Put these draft lines to the vote"),
     )
     extra = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="More statements, one per line",
+        label=_("More statements, one per line"),
     )
     accepts_statements = forms.BooleanField(
-        required=False, initial=True, label="Participants may propose statements"
+        required=False, initial=True, label=_("Participants may propose statements")
     )
 
     def __init__(self, *args, themes: QuerySet[Theme], lines: QuerySet[Line], **kwargs) -> None:
@@ -57,7 +60,7 @@ class StatementForm(forms.Form):
         max_length=STATEMENT_MAX,
         min_length=3,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": STATEMENT_MAX}),
-        label="Statement",
+        label=_("Statement"),
     )
 
 
@@ -68,7 +71,7 @@ class PublicStatementForm(StatementForm, BotGuardForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].label = "Your statement, short and clear"
+        self.fields["text"].label = _("Your statement, short and clear")
 
 
 class VoteForm(forms.Form):

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.rounds.models import Line, PoolEntry, Round, Theme
 
@@ -21,20 +22,20 @@ def _token() -> str:
 
 
 class AnalysisStatus(models.TextChoices):
-    IDLE = "idle", "Up to date"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    FAILED = "failed", "Failed"
+    IDLE = "idle", _("Up to date")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
 
 
 class Consultation(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="consultations")
-    title = models.CharField(max_length=200, help_text="The question put to the people.")
+    title = models.CharField(max_length=200, help_text=_("The question put to the people."))
     token = models.CharField(max_length=32, unique=True, default=_token)
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField()
     accepts_statements = models.BooleanField(
-        default=True, help_text="Participants may propose statements (held for moderation)."
+        default=True, help_text=_("Participants may propose statements (held for moderation).")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -61,16 +62,16 @@ class Consultation(models.Model):
 
 
 class StatementStatus(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    PENDING = "pending", "Waiting for moderation"
-    REJECTED = "rejected", "Moderated out"
+    APPROVED = "approved", _("Approved")
+    PENDING = "pending", _("Waiting for moderation")
+    REJECTED = "rejected", _("Moderated out")
 
 
 class StatementOrigin(models.TextChoices):
-    THEME = "theme", "From a theme's ideas"
-    LINE = "line", "From a draft line"
-    MEMBER = "member", "Written by the leading unit"
-    PARTICIPANT = "participant", "Submitted by a participant"
+    THEME = "theme", _("From a theme's ideas")
+    LINE = "line", _("From a draft line")
+    MEMBER = "member", _("Written by the leading unit")
+    PARTICIPANT = "participant", _("Submitted by a participant")
 
 
 class Participant(models.Model):
@@ -135,16 +136,16 @@ class Statement(models.Model):
 class Choice(models.IntegerChoices):
     """The engine's convention: agree +1, disagree -1, pass 0."""
 
-    AGREE = 1, "Agree"
-    PASS = 0, "Pass / unsure"
-    DISAGREE = -1, "Disagree"
+    AGREE = 1, _("Agree")
+    PASS = 0, _("Pass / unsure")
+    DISAGREE = -1, _("Disagree")
 
 
 class Vote(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="votes")
     choice = models.SmallIntegerField(choices=Choice.choices)
-    voted_at = models.DateTimeField(default=timezone.now, help_text="Last changed.")
+    voted_at = models.DateTimeField(default=timezone.now, help_text=_("Last changed."))
 
     class Meta:
         constraints = [

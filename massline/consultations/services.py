@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from massline.consultations.analysis import refresh_results
 from massline.consultations.models import (
@@ -53,7 +54,7 @@ def leads(member: Member, consultation: Consultation) -> bool:
 
 def _require_leading(member: Member, consultation: Consultation) -> None:
     if not leads(member, consultation):
-        raise PermissionDenied("Only the leading unit runs a consultation.")
+        raise PermissionDenied(_("Only the leading unit runs a consultation."))
 
 
 def _short(text: str) -> str:
@@ -89,12 +90,12 @@ def create_consultation(
 ) -> Consultation:
     """Open a consultation on a round, its statements drafted from themes, lines and text."""
     if not round_services.leads(by, round_):
-        raise PermissionDenied("Only the leading unit opens a consultation.")
+        raise PermissionDenied(_("Only the leading unit opens a consultation."))
     if round_.state == RoundState.CLOSED:
-        raise ConsultationError("The round is closed.")
+        raise ConsultationError(_("The round is closed."))
     opens_at = opens_at or timezone.now()
     if closes_at <= opens_at:
-        raise ConsultationError({"closes_at": "The voting period must end after it starts."})
+        raise ConsultationError({"closes_at": _("The voting period must end after it starts.")})
     consultation = Consultation.objects.create(
         round=round_,
         title=title.strip(),
@@ -106,7 +107,7 @@ def create_consultation(
     drafts: list[Statement] = []
     for theme in themes:
         if theme.round_id != round_.pk:
-            raise ConsultationError("A theme of another round cannot seed this consultation.")
+            raise ConsultationError(_("A theme of another round cannot seed this consultation."))
         drafts += [
             Statement(
                 text=_short(entry.idea.text),
@@ -118,7 +119,7 @@ def create_consultation(
         ]
     for line in lines:
         if line.round_id != round_.pk:
-            raise ConsultationError("A line of another round cannot seed this consultation.")
+            raise ConsultationError(_("A line of another round cannot seed this consultation."))
         version = line.versions.order_by("-number").first()
         if version:
             drafts.append(
@@ -132,7 +133,7 @@ def create_consultation(
     seen: set[str] = set()
     unique = [s for s in drafts if not (s.text.lower() in seen or seen.add(s.text.lower()))]
     if not unique:
-        raise ConsultationError("Choose themes or a line, or write statements to vote on.")
+        raise ConsultationError(_("Choose themes or a line, or write statements to vote on."))
     for statement in unique:
         statement.consultation = consultation
         statement.moderated_by = by
@@ -145,7 +146,7 @@ def add_statement(consultation: Consultation, text: str, *, by: Member) -> State
     """A statement written by the leading unit: approved at once."""
     _require_leading(by, consultation)
     if not text.strip():
-        raise ConsultationError("Write the statement first.")
+        raise ConsultationError(_("Write the statement first."))
     return Statement.objects.create(
         consultation=consultation,
         text=_short(text),
@@ -181,7 +182,7 @@ def moderate(statement: Statement, *, approve: bool, by: Member) -> Statement:
 
 def _require_open(consultation: Consultation) -> None:
     if not consultation.is_open:
-        raise ConsultationError("This consultation is not open for votes.")
+        raise ConsultationError(_("This consultation is not open for votes."))
 
 
 def new_participant(consultation: Consultation) -> Participant:
@@ -195,8 +196,8 @@ def cast_vote(participant: Participant, statement: Statement, choice: int) -> Vo
     consultation = participant.consultation
     _require_open(consultation)
     if statement.consultation_id != consultation.pk or statement.status != StatementStatus.APPROVED:
-        raise ConsultationError("That statement is not open for votes.")
-    vote, _ = Vote.objects.update_or_create(
+        raise ConsultationError(_("That statement is not open for votes."))
+    vote, _created = Vote.objects.update_or_create(
         participant=participant,
         statement=statement,
         defaults={"choice": Choice(choice), "voted_at": timezone.now()},
@@ -210,13 +211,13 @@ def submit_statement(participant: Participant, text: str) -> Statement:
     consultation = participant.consultation
     _require_open(consultation)
     if not consultation.accepts_statements:
-        raise ConsultationError("This consultation does not take new statements.")
+        raise ConsultationError(_("This consultation does not take new statements."))
     if participant.submitted.count() >= SUBMISSIONS_PER_DEVICE:
         raise ConsultationError(
-            f"Thank you: each phone may propose {SUBMISSIONS_PER_DEVICE} statements."
+            _("Thank you: each phone may propose %(n)d statements.") % {"n": SUBMISSIONS_PER_DEVICE}
         )
     if len(" ".join(text.split())) < 3:
-        raise ConsultationError("Write the statement first.")
+        raise ConsultationError(_("Write the statement first."))
     return Statement.objects.create(
         consultation=consultation,
         text=_short(text),
@@ -273,10 +274,10 @@ def carry_to_board(statement: Statement, *, by: Member) -> PoolEntry:
     consultation = statement.consultation
     _require_leading(by, consultation)
     if statement.carried_to_id:
-        raise ConsultationError("That statement is already on the board.")
+        raise ConsultationError(_("That statement is already on the board."))
     results = consultation.results
     if statement.pk not in results.get("consensus", []):
-        raise ConsultationError("Only a consensus statement is carried to the board.")
+        raise ConsultationError(_("Only a consensus statement is carried to the board."))
     numbers = results["statements"][str(statement.pk)]
     agree = round(100 * numbers["agree"] / numbers["seen"]) if numbers["seen"] else 0
     carried = {

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massline import access
@@ -90,7 +91,7 @@ def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, "Consultation open: share its link.")
+            messages.success(request, _("Consultation open: share its link."))
             return redirect("consultation_detail", pk=consultation.pk)
     return render(request, "consultations/new.html", {"round": round_, "form": form})
 
@@ -106,12 +107,12 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("op") == "close":
                 services.close(consultation, by=request.user)
-                messages.success(request, "Voting is closed.")
+                messages.success(request, _("Voting is closed."))
             elif form.is_valid():
                 services.add_statement(consultation, form.cleaned_data["text"], by=request.user)
-                messages.success(request, "Statement added.")
+                messages.success(request, _("Statement added."))
             else:
-                raise ValidationError("Write the statement first (3 to 280 characters).")
+                raise ValidationError(_("Write the statement first (3 to 280 characters)."))
         except ValidationError as error:
             show_errors(request, error)
         return redirect("consultation_detail", pk=pk)
@@ -156,7 +157,7 @@ def consultation_results(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _consultation(request, pk, leading=True)
     if not services.request_refresh(consultation):
-        messages.info(request, "The results are already being counted.")
+        messages.info(request, _("The results are already being counted."))
     return redirect("consultation_results", pk=pk)
 
 
@@ -170,7 +171,7 @@ def consultation_carry(request: HttpRequest, pk: int, statement_pk: int) -> Http
     except ValidationError as error:
         show_errors(request, error)
     else:
-        messages.success(request, "On the board as a proposal, with its numbers.")
+        messages.success(request, _("On the board as a proposal, with its numbers."))
     return redirect("consultation_results", pk=pk)
 
 
@@ -182,7 +183,7 @@ def consultation_moderate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         approve = request.POST.get("op") == "approve"
         services.moderate(statement, approve=approve, by=request.user)
-        messages.success(request, "Approved." if approve else "Moderated out.")
+        messages.success(request, _("Approved.") if approve else "Moderated out.")
         return redirect("consultation_moderate", pk=pk)
     statements = consultation.statements.select_related("submitted_by")
     return render(
@@ -235,7 +236,7 @@ def _vote_post(
                 request,
                 consultation,
                 None,
-                notice="Too many phones from here. Try later.",
+                notice=_("Too many phones from here. Try later."),
                 status=429,
             )
         participant = services.new_participant(consultation)
@@ -253,7 +254,7 @@ def _vote_post(
                     request,
                     consultation,
                     participant,
-                    notice="Please wait a few minutes.",
+                    notice=_("Please wait a few minutes."),
                     status=429,
                 )
             try:
@@ -274,7 +275,7 @@ def _vote_post(
             return _vote_page(request, consultation, participant, status=400)
         if not under_limit(f"votes:{participant.pk}", VOTES_PER_MINUTE, 60):
             return _vote_page(
-                request, consultation, participant, notice="Slow down a little.", status=429
+                request, consultation, participant, notice=_("Slow down a little."), status=429
             )
         try:
             services.cast_vote(participant, statement, form.cleaned_data["choice"])

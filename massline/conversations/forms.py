@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.conversations.models import ConversationKind, Mood
 from massline.conversations.services import (
@@ -24,7 +25,7 @@ from massline.people.normalize import normalize_phone
 from massline.struggles.models import Level, Struggle
 
 NEW = "new"
-LEVEL_CHOICES = [("", "Not assessed"), *Level.choices]
+LEVEL_CHOICES = [("", _("Not assessed")), *Level.choices]
 SCORE_CHOICES = [("", "—"), *((str(n), str(n)) for n in range(1, 6))]
 MAX_IDEAS = 30
 
@@ -36,28 +37,30 @@ class IdeaForm(forms.Form):
 
 class ConversationForm(forms.Form):
     people = forms.ModelMultipleChoiceField(queryset=Person.objects.none(), required=False)
-    new_first_name = forms.CharField(max_length=100, required=False, label="First name")
-    new_last_name = forms.CharField(max_length=100, required=False, label="Last name")
-    new_phone = forms.CharField(max_length=40, required=False, label="Phone")
-    kind = forms.ChoiceField(choices=ConversationKind.choices)
+    new_first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
+    new_last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
+    new_phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+    kind = forms.ChoiceField(choices=ConversationKind.choices, label=_("Kind"))
     happened_at = forms.DateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none())
-    place = forms.ModelChoiceField(queryset=Place.objects.none(), required=False, label="Where")
-    mood = forms.ChoiceField(choices=[("", "—"), *Mood.choices], required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit"))
+    place = forms.ModelChoiceField(queryset=Place.objects.none(), required=False, label=_("Where"))
+    mood = forms.ChoiceField(choices=[("", "—"), *Mood.choices], required=False, label=_("Mood"))
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Notes")
+    )
     struggle = forms.ModelChoiceField(
-        queryset=Struggle.objects.none(), required=False, label="About which struggle"
+        queryset=Struggle.objects.none(), required=False, label=_("About which struggle")
     )
     follow_up_due = forms.DateField(
-        required=False, label="Follow up by", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Follow up by"), widget=forms.DateInput(attrs={"type": "date"})
     )
     follow_up_owner = forms.ModelChoiceField(
-        queryset=Member.objects.none(), required=False, label="Who follows up"
+        queryset=Member.objects.none(), required=False, label=_("Who follows up")
     )
-    follow_up_note = forms.CharField(max_length=500, required=False, label="What for")
+    follow_up_note = forms.CharField(max_length=500, required=False, label=_("What for"))
 
     def __init__(
         self,
@@ -83,17 +86,19 @@ class ConversationForm(forms.Form):
         self.chosen_people = self._chosen(people)
         for key, label in self.person_keys():
             self.fields[f"level_{key}"] = forms.ChoiceField(
-                choices=LEVEL_CHOICES, required=False, label=f"Level of {label}"
+                choices=LEVEL_CHOICES,
+                required=False,
+                label=_("Level of %(name)s") % {"name": label},
             )
             self.fields[f"score_{key}"] = forms.TypedChoiceField(
                 choices=SCORE_CHOICES,
                 coerce=int,
                 empty_value=None,
                 required=False,
-                label=f"1-5 score of {label}",
+                label=_("1-5 score of %(name)s") % {"name": label},
             )
         self.fields["follow_up_with"] = forms.ChoiceField(
-            choices=self.person_keys(), required=False, label="Follow up with"
+            choices=self.person_keys(), required=False, label=_("Follow up with")
         )
         self.idea_forms = self._idea_forms()
 
@@ -112,7 +117,7 @@ class ConversationForm(forms.Form):
 
     def _idea_forms(self) -> list[IdeaForm]:
         if not self.is_bound:
-            return [IdeaForm(prefix="idea", auto_id=False) for _ in range(2)]
+            return [IdeaForm(prefix="idea", auto_id=False) for _i in range(2)]
         pairs = zip(self.data.getlist("idea-kind"), self.data.getlist("idea-text"), strict=False)
         return [
             IdeaForm({"idea-kind": kind, "idea-text": text}, prefix="idea", auto_id=False)
@@ -135,19 +140,19 @@ class ConversationForm(forms.Form):
                 "people", "Who was the conversation with? Choose someone or add a new person."
             )
         if any(not idea.is_valid() for idea in self.idea_forms):
-            self.add_error(None, "Each idea needs a kind and some text.")
+            self.add_error(None, _("Each idea needs a kind and some text."))
         assessed = [
             key
             for key, _ in self.person_keys()
             if cleaned.get(f"level_{key}") or cleaned.get(f"score_{key}")
         ]
         if assessed and not cleaned.get("struggle"):
-            self.add_error("struggle", "Say which struggle the assessment is about.")
+            self.add_error("struggle", _("Say which struggle the assessment is about."))
         if cleaned.get("follow_up_due"):
             if not cleaned.get("follow_up_owner"):
-                self.add_error("follow_up_owner", "Who will follow up?")
+                self.add_error("follow_up_owner", _("Who will follow up?"))
             if cleaned.get("follow_up_due") < timezone.localdate():
-                self.add_error("follow_up_due", "A follow-up cannot be due in the past.")
+                self.add_error("follow_up_due", _("A follow-up cannot be due in the past."))
         return cleaned
 
     def to_record(self, new_person: Person | None) -> ConversationRecord:

@@ -5,26 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.organization.models import Unit
 from massline.people.models import Person, Place
 
 
 class ConversationKind(models.TextChoices):
-    ONE_ON_ONE = "one_on_one", "One-on-one"
-    DOOR_KNOCK = "door_knock", "Door knock"
-    WORKPLACE_TALK = "workplace", "Workplace talk"
-    MEETING = "meeting", "Meeting"
-    PHONE = "phone", "Phone"
+    ONE_ON_ONE = "one_on_one", _("One-on-one")
+    DOOR_KNOCK = "door_knock", _("Door knock")
+    WORKPLACE_TALK = "workplace", _("Workplace talk")
+    MEETING = "meeting", _("Meeting")
+    PHONE = "phone", _("Phone")
 
 
 class Mood(models.TextChoices):
-    ANGRY = "angry", "Angry"
-    WORRIED = "worried", "Worried"
-    HOPEFUL = "hopeful", "Hopeful"
-    FIRED_UP = "fired_up", "Fired up"
-    TIRED = "tired", "Tired"
-    INDIFFERENT = "indifferent", "Indifferent"
+    ANGRY = "angry", _("Angry")
+    WORRIED = "worried", _("Worried")
+    HOPEFUL = "hopeful", _("Hopeful")
+    FIRED_UP = "fired_up", _("Fired up")
+    TIRED = "tired", _("Tired")
+    INDIFFERENT = "indifferent", _("Indifferent")
 
 
 class Conversation(models.Model):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massline import access
@@ -46,7 +47,7 @@ def new_conversation(request: HttpRequest) -> HttpResponse:
                         responsible=member,
                     )
                 conversation = record_conversation(form.to_record(new_person), by=member)
-            messages.success(request, "Conversation recorded.")
+            messages.success(request, _("Conversation recorded."))
             first = conversation.people.order_by("pk").first()
             return redirect("person_detail", pk=first.pk) if first else redirect("my_work")
     else:
@@ -110,5 +111,5 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     complete_follow_up(follow_up)
     if request.htmx:
         return render(request, "conversations/_follow_up.html", {"follow_up": follow_up})
-    messages.success(request, f"Follow-up with {follow_up.person} done.")
+    messages.success(request, _("Follow-up with %(person)s done.") % {"person": follow_up.person})
     return redirect(safe_next(request, "my_work"))

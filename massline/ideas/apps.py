@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdeasConfig(AppConfig):
     name = "massline.ideas"
-    verbose_name = "Ideas"
+    verbose_name = _("Ideas")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.conversations.models import Conversation
 from massline.organization.models import Unit
@@ -13,11 +14,11 @@ from massline.struggles.models import Struggle
 
 
 class IdeaKind(models.TextChoices):
-    CONCERN = "concern", "Concern"
-    PROPOSAL = "proposal", "Proposal"
-    OBJECTION = "objection", "Objection"
-    EXPERIENCE = "experience", "Experience"
-    QUESTION = "question", "Question"
+    CONCERN = "concern", _("Concern")
+    PROPOSAL = "proposal", _("Proposal")
+    OBJECTION = "objection", _("Objection")
+    EXPERIENCE = "experience", _("Experience")
+    QUESTION = "question", _("Question")
 
 
 class Idea(models.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from massline.organization.models import Member, Membership, Role, Unit
 
@@ -27,15 +28,21 @@ class MembershipForm(forms.Form):
     """Add someone to a unit (an existing account by username, or a new account), or change
     the role of someone already in it."""
 
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(
-        max_length=150, required=False, help_text="Only for a new account."
+        label=_("Display name"),
+        max_length=150,
+        required=False,
+        help_text=_("Only for a new account."),
     )
     password = forms.CharField(
-        widget=forms.PasswordInput, required=False, help_text="Only for a new account."
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        required=False,
+        help_text=_("Only for a new account."),
     )
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none())
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 
     def __init__(self, *args, units: QuerySet[Unit], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -47,7 +54,7 @@ class MembershipForm(forms.Form):
         self.existing = Member.objects.filter(username=username).first()
         if self.existing is None and username:
             if not cleaned.get("password"):
-                self.add_error("password", "A new account needs a password.")
+                self.add_error("password", _("A new account needs a password."))
             else:
                 try:
                     validate_password(cleaned["password"])
@@ -63,7 +70,7 @@ class MembershipForm(forms.Form):
             member = Member(username=data["username"], display_name=data["display_name"])
             member.set_password(data["password"])
             member.save()
-        membership, _ = Membership.objects.update_or_create(
+        membership, _created = Membership.objects.update_or_create(
             member=member, unit=data["unit"], defaults={"role": data["role"]}
         )
         return membership

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Member(AbstractUser):
@@ -29,10 +30,10 @@ class Member(AbstractUser):
 
 
 class UnitKind(models.TextChoices):
-    MASS_ORGANIZATION = "mass_org", "Mass organization"
-    COMMITTEE = "committee", "Committee"
-    BASE_UNIT = "base", "Base unit"
-    CADRE_BODY = "cadre", "Cadre body"
+    MASS_ORGANIZATION = "mass_org", _("Mass organization")
+    COMMITTEE = "committee", _("Committee")
+    BASE_UNIT = "base", _("Base unit")
+    CADRE_BODY = "cadre", _("Cadre body")
 
 
 class Unit(models.Model):
@@ -62,10 +63,10 @@ class Unit(models.Model):
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    ORGANIZER = "organizer", "Organizer"
-    LEAD = "lead", "Lead"
-    ADMIN = "admin", "Admin"
+    MEMBER = "member", _("Member")
+    ORGANIZER = "organizer", _("Organizer")
+    LEAD = "lead", _("Lead")
+    ADMIN = "admin", _("Admin")
 
 
 class Membership(models.Model):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from massline.organization.models import Unit
 
@@ -21,7 +22,7 @@ def save_unit(unit: Unit) -> Unit:
     if unit.pk and unit.parent_id:
         parent = Unit.objects.get(pk=unit.parent_id)
         if parent.pk == unit.pk or parent.path.startswith(Unit.objects.get(pk=unit.pk).path):
-            raise ValidationError({"parent": "A unit cannot sit under itself or its sub-units."})
+            raise ValidationError({"parent": _("A unit cannot sit under itself or its sub-units.")})
     old_path = Unit.objects.get(pk=unit.pk).path if unit.pk else None
     unit.save()
     new_path = _path_for(unit)

@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from massline import access
@@ -76,10 +78,13 @@ def _membership_form(member: Member, data=None, instance=None) -> MembershipForm
 
 MANAGED: dict[str, ManagedKind] = {
     "units": ManagedKind(
-        "Units", lambda m: access.managed_units(m).select_related("parent"), _unit_form, _save_unit
+        gettext_lazy("Units"),
+        lambda m: access.managed_units(m).select_related("parent"),
+        _unit_form,
+        _save_unit,
     ),
     "members": ManagedKind(
-        "Members",
+        gettext_lazy("Members"),
         lambda m: Membership.objects.filter(unit__in=access.managed_units(m)).select_related(
             "member", "unit"
         ),
@@ -88,13 +93,13 @@ MANAGED: dict[str, ManagedKind] = {
         editable=False,
     ),
     "places": ManagedKind(
-        "Places",
+        gettext_lazy("Places"),
         lambda m: Place.objects.filter(unit__in=access.managed_units(m)).select_related("unit"),
         _place_form,
         lambda form: form.save(),
     ),
     "struggles": ManagedKind(
-        "Struggles",
+        gettext_lazy("Struggles"),
         lambda m: Struggle.objects.filter(unit__in=access.managed_units(m)).select_related(
             "unit", "parent"
         ),
@@ -140,7 +145,7 @@ def manage_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
     form = managed.form(request.user, request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         obj = managed.save(form)
-        messages.success(request, f"Saved {obj}.")
+        messages.success(request, _("Saved %(obj)s.") % {"obj": obj})
         return redirect("manage_list", kind=kind)
     return render(
         request,
@@ -159,5 +164,9 @@ def manage_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
 def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
     membership = access.get_visible_or_404(MANAGED["members"].queryset(request.user), pk=pk)
     membership.delete()
-    messages.success(request, f"{membership.member} is no longer in {membership.unit}.")
+    messages.success(
+        request,
+        _("%(member)s is no longer in %(unit)s.")
+        % {"member": membership.member, "unit": membership.unit},
+    )
     return redirect("manage_list", kind="members")

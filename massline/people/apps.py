@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "massline.people"
-    verbose_name = "People and places"
+    verbose_name = _("People and places")

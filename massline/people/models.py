@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from massline.organization.models import Unit
+from massline.people.normalize import normalize_email, normalize_phone
+from massline.vault import Sealed, blind_indexes, new_data_key
+from massline.vault.fields import DataKey
 
 
 class PlaceKind(models.TextChoices):
-    WORKPLACE = "workplace", "Workplace"
-    BUILDING = "building", "Building"
-    NEIGHBOURHOOD = "neighbourhood", "Neighbourhood"
-    OTHER = "other", "Other"
+    WORKPLACE = "workplace", _("Workplace")
+    BUILDING = "building", _("Building")
+    NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+    OTHER = "other", _("Other")
 
 
 class Place(models.Model):
@@ -33,14 +38,79 @@ class Place(models.Model):
         return self.name
 
 
+# Attributes of Person that are encrypted, and the index kinds of those that can be looked up.
+SEALED_LOOKUPS = {
+    "phone": (normalize_phone, "phone_index"),
+    "email": (normalize_email, "email_index"),
+}
+
+
+class PersonQuerySet(models.QuerySet):
+    """People; `filter(phone=...)`/`filter(email=...)` match exactly through the blind index."""
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        for name, (normalize, index) in SEALED_LOOKUPS.items():
+            if name in kwargs or f"{name}__exact" in kwargs:
+                value = kwargs.pop(name, None) or kwargs.pop(f"{name}__exact", "")
+                if value:
+                    kwargs[f"{index}__in"] = _index_values(name, normalize, value)
+                else:  # filter(phone="") / exclude(phone=""): people without a phone
+                    kwargs[index] = ""
+        return super()._filter_or_exclude(negate, args, kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Create people and their wrapped data keys together (one key per person)."""
+        objs = list(objs)
+        for person in objs:
+            person.data_key  # noqa: B018 - makes sure every new person has a key to store
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            PersonKey.objects.using(self.db).bulk_create(
+                [person._pending_key_row() for person in objs if person._has_pending_key()],
+                batch_size=kwargs.get("batch_size"),
+            )
+            for person in objs:
+                person.__dict__.pop("_pending_key", None)
+        return created
+
+
+def _index_values(name: str, normalize, value: str) -> list[str]:
+    try:
+        value = normalize(value or "")
+    except ValidationError:  # a value that does not normalise matches nobody
+        return []
+    return blind_indexes(name, value)
+
+
+class PersonManager(models.Manager.from_queryset(PersonQuerySet)):
+    def get_queryset(self) -> PersonQuerySet:
+        # The wrapped data key comes with the person, so reading phones in a list costs no
+        # extra query per row.
+        return super().get_queryset().select_related("vault_key")
+
+
 class Person(models.Model):
-    """Someone we talk with. Belongs to one unit, which decides who may see them."""
+    """Someone we talk with. Belongs to one unit, which decides who may see them.
+
+    Phone, email, address and sensitive notes are encrypted under the person's own data key
+    (PersonKey); `person.phone` etc. read and write plaintext. Phone and email also carry a
+    blind index so duplicates are found by exact match. Deleting the person deletes the key:
+    what was encrypted under it can no longer be read from any copy of the database files.
+    """
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=40, blank=True, db_index=True)
-    email = models.CharField(max_length=254, blank=True, db_index=True)
+    is_pseudonym = models.BooleanField(
+        default=False,
+        help_text=_("The name is a pseudonym; the real identity is sealed (SealedIdentity)."),
+    )
+    phone_sealed = models.TextField(blank=True, default="", editable=False)
+    phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    email_sealed = models.TextField(blank=True, default="", editable=False)
+    email_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    address_sealed = models.TextField(blank=True, default="", editable=False)
+    sensitive_notes_sealed = models.TextField(blank=True, default="", editable=False)
     place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
@@ -50,7 +120,7 @@ class Person(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="responsible_for",
-        help_text="The organizer who keeps the tie with this person.",
+        help_text=_("The organizer who keeps the tie with this person."),
     )
     notes = models.TextField(blank=True)
     # Denormalised on each conversation so lists and ties sort by it without a join.
@@ -58,6 +128,17 @@ class Person(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    phone = Sealed(
+        "phone_sealed", key_attr="data_key", index="phone_index", normalize=normalize_phone
+    )
+    email = Sealed(
+        "email_sealed", key_attr="data_key", index="email_index", normalize=normalize_email
+    )
+    address = Sealed("address_sealed", key_attr="data_key")
+    sensitive_notes = Sealed("sensitive_notes_sealed", key_attr="data_key")
+
+    objects = PersonManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -67,6 +148,119 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        self.data_key  # noqa: B018 - a new person gets a key even before any sealed value
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.store_pending_key()
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def data_key(self) -> bytes:
+        """This person's data key: unwrapped from PersonKey, or new for a new person."""
+        key = self.__dict__.get("_data_key")
+        if key is None:
+            row = None
+            if self.pk is not None:
+                try:
+                    row = self.vault_key
+                except PersonKey.DoesNotExist:
+                    row = None
+            if row is not None:
+                key = row.open()
+            else:
+                key = new_data_key()
+                self.__dict__["_pending_key"] = True
+            self.__dict__["_data_key"] = key
+        return key
+
+    def _has_pending_key(self) -> bool:
+        return bool(self.__dict__.get("_pending_key"))
+
+    def _pending_key_row(self) -> PersonKey:
+        row = PersonKey(person=self)
+        row.set_key(self.data_key)
+        return row
+
+    def store_pending_key(self) -> None:
+        """Write the wrapped data key of a person whose key was made in memory."""
+        if self._has_pending_key():
+            row = self._pending_key_row()
+            row.save()
+            self.vault_key = row
+            self.__dict__.pop("_pending_key", None)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_vault_plain", None)
+
+
+class PersonKey(DataKey):
+    """The wrapped data key of one person. Deleting the person deletes it (crypto-shredding)."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="vault_key")
+
+    def __str__(self) -> str:
+        return f"key of person {self.person_id}"
+
+
+class SealedIdentity(models.Model):
+    """The real name and contact details behind a pseudonym, readable only by its keepers.
+
+    Everything here is encrypted under the person's data key, so it is shredded with them.
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sealed_identity")
+    real_name_sealed = models.TextField(blank=True, default="", editable=False)
+    phone_sealed = models.TextField(blank=True, default="", editable=False)
+    email_sealed = models.TextField(blank=True, default="", editable=False)
+    address_sealed = models.TextField(blank=True, default="", editable=False)
+    notes_sealed = models.TextField(blank=True, default="", editable=False)
+    keepers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="sealed_identities_kept",
+        help_text=_("The only members who may read the real identity."),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    real_name = Sealed("real_name_sealed", key_attr="person.data_key")
+    phone = Sealed("phone_sealed", key_attr="person.data_key")
+    email = Sealed("email_sealed", key_attr="person.data_key")
+    address = Sealed("address_sealed", key_attr="person.data_key")
+    notes = Sealed("notes_sealed", key_attr="person.data_key")
+
+    class Meta:
+        verbose_name_plural = "sealed identities"
+
+    def __str__(self) -> str:
+        return f"sealed identity of person {self.person_id}"
+
+
+class RetentionRule(models.Model):
+    """How long a unit keeps what links people to what they said (`massline purge`).
+
+    After `months`, conversations of the unit (and of the units below it that have no rule of
+    their own) lose their notes and the people they were with, and ideas lose the person who
+    raised them. The conversations and ideas themselves stay, so counts per month and per
+    struggle do not change.
+    """
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="retention_rule")
+    months = models.PositiveSmallIntegerField(
+        help_text="Months after which personal links and notes are removed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(months__gte=1), name="retention_months_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.months} months"

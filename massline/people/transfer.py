@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -31,6 +31,8 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     created: int = 0
+    # Lines matching someone already recorded, when the caller asked to skip them (re-imports).
+    existing: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,17 +88,44 @@ def _clean_row(
     return (None if problems else person), problems
 
 
+class _MappedReader:
+    """Rows a layout already mapped (massline.exchange), read like csv.reader: the header
+    first, then each row with `line_num` set to its line in the original file."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict[str, str]]]) -> None:
+        self.rows, self.line_num, self.header = iter(rows), 1, list(IMPORT_COLUMNS)
+
+    def __iter__(self) -> _MappedReader:
+        return self
+
+    def __next__(self) -> list[str]:
+        if self.header:
+            header, self.header = self.header, []
+            return header
+        self.line_num, values = next(self.rows)
+        return [values.get(column, "") for column in IMPORT_COLUMNS]
+
+
 def import_people(
-    data: bytes, *, unit: Unit, existing: QuerySet[Person], dry_run: bool = False
+    data: bytes,
+    *,
+    unit: Unit,
+    existing: QuerySet[Person],
+    dry_run: bool = False,
+    mapped: Iterable[tuple[int, dict[str, str]]] | None = None,
+    skip_existing: bool = False,
+    on_created: Callable[[list[tuple[int, Person]]], None] | None = None,
 ) -> ImportReport:
     """Validate a CSV of people for `unit`; create them all only if every row is good.
 
     `existing` is the set of people duplicates are checked against (the importer's visible
-    people), so an import never reveals people the importer may not see.
+    people), so an import never reveals people the importer may not see. massline.exchange
+    passes `mapped` rows (line, values) instead of `data`, `skip_existing` so re-importing a
+    file adds nobody, and `on_created` to add to the new people in the same transaction.
     """
     report = ImportReport()
     text = _decode(data, report)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline="")) if mapped is None else _MappedReader(mapped)
     try:
         header = [column.strip().lower() for column in next(reader)]
     except StopIteration:
@@ -112,6 +141,7 @@ def import_people(
     places = {place.name.casefold(): place for place in Place.objects.filter(unit=unit)}
     seen: dict[tuple[str, str], int] = {}
     to_create: list[Person] = []
+    created_lines: list[int] = []
     while True:
         try:
             row = next(reader)
@@ -136,14 +166,20 @@ def import_people(
                     problems.append(f"same {what} as line {seen[(what, value)]}")
                 seen.setdefault((what, value), line)
         if person is not None and duplicates_of(existing, phone=person.phone, email=person.email):
+            if skip_existing and not problems:
+                report.existing.append(line)
+                continue
             problems.append("duplicate of a person already recorded (same phone or email)")
         if problems:
             report.errors.append(f"line {line}: {'; '.join(problems)}")
         elif person is not None:
             to_create.append(person)
+            created_lines.append(line)
     if report.ok and not dry_run:
         with transaction.atomic():
             Person.objects.bulk_create(to_create, batch_size=1000)
+            if on_created is not None:
+                on_created(list(zip(created_lines, to_create, strict=True)))
         report.created = len(to_create)
     return report
 

@@ -4,12 +4,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from massline import access
 from massline.audit import services as audit
-from massline.people.forms import PeopleFilterForm, PersonForm
+from massline.organization.models import Member
+from massline.people.forms import PeopleFilterForm, PersonForm, SealForm
+from massline.people.models import SealedIdentity
 from massline.people.selectors import filter_people
-from massline.people.services import ConcurrentEditError, update_person
+from massline.people.services import ConcurrentEditError, seal_identity, update_person
 from massline.web.timeline import person_timeline
 
 PAGE_SIZE = 50
@@ -50,6 +53,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people/detail.html",
         {
             "person": person,
+            "is_keeper": person.is_pseudonym
+            and access.visible_sealed_identities(member).filter(person=person).exists(),
             **person_timeline(
                 person, access.visible_conversations(member), access.visible_struggles(member)
             ),
@@ -72,7 +77,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     form = _person_form(request, initial={"responsible": request.user.pk})
     if request.method == "POST" and form.is_valid():
         person = form.save()
-        messages.success(request, f"{person} added.")
+        messages.success(request, _("%(person)s added.") % {"person": person})
         return redirect("person_detail", pk=person.pk)
     return render(request, "people/form.html", {"form": form})
 
@@ -87,6 +92,78 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ConcurrentEditError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{person} saved.")
+            messages.success(request, _("%(person)s saved.") % {"person": person})
             return redirect("person_detail", pk=person.pk)
     return render(request, "people/form.html", {"form": form, "person": person})
+
+
+def _keeper_candidates(person):
+    """Members who may be keepers: those who can themselves see the person (members of its
+    unit or of a unit above it, as the access rule decides)."""
+    units = [*person.unit.ancestor_ids(), person.unit_id]
+    pool = Member.objects.filter(is_active=True, memberships__unit_id__in=units).distinct()
+    ids = [
+        candidate.pk
+        for candidate in pool
+        if access.visible_people(candidate).filter(pk=person.pk).exists()
+    ]
+    return Member.objects.filter(pk__in=ids).order_by("username")
+
+
+def person_seal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a person under a pseudonym, or edit the sealed identity (keepers only)."""
+    member = request.user
+    person = access.get_visible_or_404(access.visible_people(member), pk=pk)
+    sealed = SealedIdentity.objects.filter(person=person).first()
+    if sealed is not None:
+        # Once sealed, only keepers may open it; everyone else gets the same 404 as for a
+        # person they cannot see.
+        sealed = access.get_visible_or_404(access.visible_sealed_identities(member), pk=sealed.pk)
+    candidates = _keeper_candidates(person)
+    if sealed is not None:
+        initial = {
+            "version": sealed.version,
+            "pseudonym_first_name": person.first_name,
+            "pseudonym_last_name": person.last_name,
+            "real_name": sealed.real_name,
+            "phone": sealed.phone,
+            "email": sealed.email,
+            "address": sealed.address,
+            "notes": sealed.notes,
+            "keepers": list(sealed.keepers.all()),
+        }
+    else:
+        initial = {
+            "version": 0,
+            "real_name": person.full_name,
+            "phone": person.phone,
+            "email": person.email,
+            "address": person.address,
+            "keepers": [member],
+        }
+    form = SealForm(request.POST or None, initial=initial, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            seal_identity(
+                person,
+                by=member,
+                data=form.cleaned_data,
+                keepers=list(form.cleaned_data["keepers"]),
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except ConcurrentEditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The real identity is sealed."))
+            return redirect("person_sealed", pk=person.pk)
+    return render(request, "people/seal.html", {"form": form, "person": person, "sealed": sealed})
+
+
+def person_sealed(request: HttpRequest, pk: int) -> HttpResponse:
+    """The real identity behind a pseudonym, for its keepers; a 404 for everyone else."""
+    sealed = access.get_visible_or_404(
+        access.visible_sealed_identities(request.user).prefetch_related("keepers"),
+        person_id=pk,
+    )
+    audit.record(request, "view_person", person=sealed.person)
+    return render(request, "people/sealed.html", {"sealed": sealed, "person": sealed.person})

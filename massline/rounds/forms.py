@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.ideas.models import IdeaKind
 from massline.organization.models import Unit
@@ -16,16 +17,18 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 
 class RoundForm(forms.Form):
-    struggle = forms.ModelChoiceField(queryset=Struggle.objects.none())
-    question = forms.CharField(max_length=300, help_text='e.g. "How do we stop the rent increase?"')
-    leading_unit = forms.ModelChoiceField(queryset=Unit.objects.none())
+    struggle = forms.ModelChoiceField(label=_("Struggle"), queryset=Struggle.objects.none())
+    question = forms.CharField(
+        label=_("Question"), max_length=300, help_text=_('e.g. "How do we stop the rent increase?"')
+    )
+    leading_unit = forms.ModelChoiceField(label=_("Leading unit"), queryset=Unit.objects.none())
     units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label="Units taking part",
+        label=_("Units taking part"),
     )
-    gather_from = forms.DateTimeField(widget=LOCAL_DATETIME, label="Gather from")
-    gather_until = forms.DateTimeField(widget=LOCAL_DATETIME, label="Gather until")
+    gather_from = forms.DateTimeField(widget=LOCAL_DATETIME, label=_("Gather from"))
+    gather_until = forms.DateTimeField(widget=LOCAL_DATETIME, label=_("Gather until"))
 
     def __init__(
         self,
@@ -47,14 +50,14 @@ class RoundForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("gather_from"), cleaned.get("gather_until")
         if start and end and end <= start:
-            self.add_error("gather_until", "The gathering window must end after it starts.")
+            self.add_error("gather_until", _("The gathering window must end after it starts."))
         return cleaned
 
 
 class NextRoundForm(forms.Form):
-    question = forms.CharField(max_length=300)
-    gather_from = forms.DateTimeField(widget=LOCAL_DATETIME)
-    gather_until = forms.DateTimeField(widget=LOCAL_DATETIME)
+    question = forms.CharField(label=_("Question"), max_length=300)
+    gather_from = forms.DateTimeField(label=_("Gather from"), widget=LOCAL_DATETIME)
+    gather_until = forms.DateTimeField(label=_("Gather until"), widget=LOCAL_DATETIME)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -69,42 +72,49 @@ class PublicIdeaForm(BotGuardForm):
     guard_salt = "public-idea"
 
     kind = forms.ChoiceField(
-        choices=IdeaKind.choices, initial=IdeaKind.PROPOSAL, label="What is it?"
+        choices=IdeaKind.choices, initial=IdeaKind.PROPOSAL, label=_("What is it?")
     )
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         min_length=3,
-        label="Your idea, in your own words",
+        label=_("Your idea, in your own words"),
     )
 
 
 class LineForm(forms.Form):
     concern = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="If you are concerned about…"
+        widget=forms.Textarea(attrs={"rows": 2}), label=_("If you are concerned about…")
     )
-    action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="…you should…")
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    action = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("…you should…"))
+    rationale = forms.CharField(
+        label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     change_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="What changed and why (for a revision)",
+        label=_("What changed and why (for a revision)"),
     )
 
 
 class ReceptionForm(forms.Form):
-    response = forms.ChoiceField(choices=Response.choices, widget=forms.RadioSelect)
+    response = forms.ChoiceField(
+        label=_("Response"), choices=Response.choices, widget=forms.RadioSelect
+    )
     said = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What they said"
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("What they said")
     )
 
 
 class ActionForm(forms.Form):
-    kind = forms.ChoiceField(choices=ActionKind.choices)
-    title = forms.CharField(max_length=200)
-    happens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActionKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    happens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date"))
     place = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="For a petition: whose majority it tests."
+        label=_("Place"),
+        queryset=None,
+        required=False,
+        help_text=_("For a petition: whose majority it tests."),
     )
 
     def __init__(self, *args, places, **kwargs) -> None:
@@ -113,8 +123,10 @@ class ActionForm(forms.Form):
 
 
 class SummationForm(forms.Form):
-    what_worked = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    what_worked = forms.CharField(label=_("What worked"), widget=forms.Textarea(attrs={"rows": 3}))
     what_we_learned = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What the people taught us"
+        widget=forms.Textarea(attrs={"rows": 3}), label=_("What the people taught us")
     )
-    how_the_line_changed = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    how_the_line_changed = forms.CharField(
+        label=_("How the line changed"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.ideas.models import Idea, IdeaKind
 from massline.organization.models import Unit
@@ -20,10 +21,10 @@ from massline.struggles.models import Level, Struggle
 
 
 class RoundState(models.TextChoices):
-    GATHERING = "gathering", "Gathering"
-    CONCENTRATING = "concentrating", "Concentrating"
-    RETURNING = "returning", "Returning"
-    CLOSED = "closed", "Closed"
+    GATHERING = "gathering", _("Gathering")
+    CONCENTRATING = "concentrating", _("Concentrating")
+    RETURNING = "returning", _("Returning")
+    CLOSED = "closed", _("Closed")
 
 
 def _public_token() -> str:
@@ -33,7 +34,7 @@ def _public_token() -> str:
 class Round(models.Model):
     struggle = models.ForeignKey(Struggle, on_delete=models.PROTECT, related_name="rounds")
     leading_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="led_rounds")
-    units = models.ManyToManyField(Unit, related_name="rounds", help_text="Units taking part.")
+    units = models.ManyToManyField(Unit, related_name="rounds", help_text=_("Units taking part."))
     question = models.CharField(max_length=300)
     gather_from = models.DateTimeField(default=timezone.now)
     gather_until = models.DateTimeField()
@@ -51,7 +52,7 @@ class Round(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     # The summation, written when the round closes.
     what_worked = models.TextField(blank=True)
-    what_we_learned = models.TextField(blank=True, help_text="What the people taught us.")
+    what_we_learned = models.TextField(blank=True, help_text=_("What the people taught us."))
     how_the_line_changed = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -68,7 +69,7 @@ class PoolEntry(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="pool_entries")
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", help_text="Where it was gathered."
+        Unit, on_delete=models.PROTECT, related_name="+", help_text=_("Where it was gathered.")
     )
     # Copied from the idea when it joins, so breadth is counted on this table alone.
     person = models.ForeignKey(
@@ -82,19 +83,19 @@ class PoolEntry(models.Model):
         max_length=20,
         choices=Level.choices,
         blank=True,
-        help_text="The person's level on the struggle when they raised it.",
+        help_text=_("The person's level on the struggle when they raised it."),
     )
     held_by = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The highest unit it has been forwarded to (the gathering unit at first).",
+        help_text=_("The highest unit it has been forwarded to (the gathering unit at first)."),
     )
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
     )
     n_merged = models.PositiveIntegerField(
-        default=0, help_text="How many duplicates are folded into this entry."
+        default=0, help_text=_("How many duplicates are folded into this entry.")
     )
     theme = models.ForeignKey(
         "Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
@@ -105,7 +106,7 @@ class PoolEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="carried_to",
-        help_text="The entry of the previous round this one was carried in from.",
+        help_text=_("The entry of the previous round this one was carried in from."),
     )
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,11 +232,11 @@ class Line(models.Model):
 class LineVersion(models.Model):
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    concern = models.TextField(help_text="If you are concerned about…")
-    action = models.TextField(help_text="…you should…")
+    concern = models.TextField(help_text=_("If you are concerned about…"))
+    action = models.TextField(help_text=_("…you should…"))
     rationale = models.TextField(blank=True)
     change_note = models.TextField(
-        blank=True, help_text="What changed since the last version and why."
+        blank=True, help_text=_("What changed since the last version and why.")
     )
     themes = models.ManyToManyField(Theme, related_name="line_versions", blank=True)
     entries = models.ManyToManyField(PoolEntry, related_name="line_versions", blank=True)
@@ -259,10 +260,10 @@ class LineVersion(models.Model):
 
 
 class Response(models.TextChoices):
-    AGREES = "agrees", "Agrees"
-    AGREES_IN_PART = "in_part", "Agrees in part"
-    DISAGREES = "disagrees", "Disagrees"
-    NOT_REACHED = "not_reached", "Not reached"
+    AGREES = "agrees", _("Agrees")
+    AGREES_IN_PART = "in_part", _("Agrees in part")
+    DISAGREES = "disagrees", _("Disagrees")
+    NOT_REACHED = "not_reached", _("Not reached")
 
 
 class Reception(models.Model):
@@ -279,7 +280,7 @@ class Reception(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reception",
-        help_text="What they said, as a new idea in the pool.",
+        help_text=_("What they said, as a new idea in the pool."),
     )
     level = models.CharField(max_length=20, choices=Level.choices, blank=True)
     recorded_by = models.ForeignKey(
@@ -298,11 +299,11 @@ class Reception(models.Model):
 
 
 class ActionKind(models.TextChoices):
-    MEETING = "meeting", "Meeting"
-    PETITION = "petition", "Petition"
-    PICKET = "picket", "Picket"
-    DELEGATION = "delegation", "Delegation"
-    OTHER = "other", "Other"
+    MEETING = "meeting", _("Meeting")
+    PETITION = "petition", _("Petition")
+    PICKET = "picket", _("Picket")
+    DELEGATION = "delegation", _("Delegation")
+    OTHER = "other", _("Other")
 
 
 class Action(models.Model):
@@ -316,7 +317,7 @@ class Action(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="For a petition: the building or workplace whose majority it tests.",
+        help_text=_("For a petition: the building or workplace whose majority it tests."),
     )
     outcome = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -350,8 +351,8 @@ class ThemeChange(models.Model):
     still be traced back to what the engine proposed."""
 
     class Kind(models.TextChoices):
-        SUGGESTED = "suggested", "Accepted from a suggestion"
-        RENAMED = "renamed", "Renamed"
+        SUGGESTED = "suggested", _("Accepted from a suggestion")
+        RENAMED = "renamed", _("Renamed")
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -371,10 +372,10 @@ class ThemeChange(models.Model):
 
 
 class SuggestionStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ThemeSuggestion(models.Model):
@@ -388,10 +389,10 @@ class ThemeSuggestion(models.Model):
     status = models.CharField(
         max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.QUEUED
     )
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent done."))
     message = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task's id.")
+    task_id = models.CharField(max_length=64, blank=True, help_text=_("The queued task's id."))
     # What the engine returned besides the drafts: for `assign` and for merging duplicates.
     model_state = models.JSONField(default=dict, editable=False)
     unassigned = models.JSONField(default=list, editable=False)
@@ -402,7 +403,7 @@ class ThemeSuggestion(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, help_text="Last sign of life of the job.")
+    updated_at = models.DateTimeField(auto_now=True, help_text=_("Last sign of life of the job."))
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -417,11 +418,11 @@ class ThemeSuggestion(models.Model):
 
 
 class DraftStatus(models.TextChoices):
-    OPEN = "open", "Waiting for a decision"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    MERGED = "merged", "Merged into another draft"
-    SUPERSEDED = "superseded", "Superseded by a newer suggestion"
+    OPEN = "open", _("Waiting for a decision")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    MERGED = "merged", _("Merged into another draft")
+    SUPERSEDED = "superseded", _("Superseded by a newer suggestion")
 
 
 class DraftTheme(models.Model):
@@ -429,12 +430,12 @@ class DraftTheme(models.Model):
 
     suggestion = models.ForeignKey(ThemeSuggestion, on_delete=models.CASCADE, related_name="drafts")
     engine_theme = models.IntegerField(
-        null=True, blank=True, help_text="The engine's theme id, which `assign` answers with."
+        null=True, blank=True, help_text=_("The engine's theme id, which `assign` answers with.")
     )
     label = models.CharField(max_length=200)
     original_label = models.CharField(max_length=200)
     keywords = models.JSONField(default=list)
-    representatives = models.JSONField(default=list, help_text="Entry ids, most typical first.")
+    representatives = models.JSONField(default=list, help_text=_("Entry ids, most typical first."))
     entries = models.ManyToManyField(PoolEntry, related_name="draft_themes")
     breadth = models.JSONField(default=dict, editable=False)
     status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.OPEN)
@@ -450,7 +451,7 @@ class DraftTheme(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="drafts",
-        help_text="The theme it became when accepted.",
+        help_text=_("The theme it became when accepted."),
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from massline import access
 from massline.ideas.models import Idea, IdeaKind
@@ -33,6 +34,7 @@ from massline.rounds.models import (
     Theme,
     ThemeChange,
 )
+from massline.rounds.signals import ideas_forwarded
 from massline.struggles.models import Struggle
 from massline.struggles.services import latest_level, with_current_level
 
@@ -109,9 +111,9 @@ def open_round(
     previous: Round | None = None,
 ) -> Round:
     if not (by.is_superuser or access.visible_units(by).filter(pk=leading_unit.pk).exists()):
-        raise PermissionDenied("You can only open rounds for your own units.")
+        raise PermissionDenied(_("You can only open rounds for your own units."))
     if gather_until <= gather_from:
-        raise RoundError({"gather_until": "The gathering window must end after it starts."})
+        raise RoundError({"gather_until": _("The gathering window must end after it starts.")})
     round_ = Round.objects.create(
         struggle=struggle,
         leading_unit=leading_unit,
@@ -171,17 +173,17 @@ def gather(round_: Round) -> int:
 @transaction.atomic
 def advance(round_: Round, *, by: Member) -> Round:
     """Move the round to its next state (closing goes through `close_round`)."""
-    _require(leads(by, round_), "Only the leading unit moves the round on.")
+    _require(leads(by, round_), _("Only the leading unit moves the round on."))
     target = NEXT_STATE.get(RoundState(round_.state))
     if target is None or target == RoundState.CLOSED:
-        raise RoundError("Close the round with a summation.")
+        raise RoundError(_("Close the round with a summation."))
     if target == RoundState.CONCENTRATING:
         gather(round_)
     if (
         target == RoundState.RETURNING
         and not round_.lines.filter(published_at__isnull=False).exists()
     ):
-        raise RoundError("Publish a line before returning it to the people.")
+        raise RoundError(_("Publish a line before returning it to the people."))
     round_.state = target
     round_.save(update_fields=["state"])
     return round_
@@ -193,7 +195,7 @@ def advance(round_: Round, *, by: Member) -> Round:
 def submit_public_idea(round_: Round, *, text: str, kind: str = IdeaKind.PROPOSAL) -> PoolEntry:
     """An idea from the public form: anonymous, gathered by the leading unit."""
     if not round_.accepts_public_ideas or round_.state != RoundState.GATHERING:
-        raise RoundError("This round is not gathering ideas any more.")
+        raise RoundError(_("This round is not gathering ideas any more."))
     with transaction.atomic():
         idea = Idea.objects.create(
             unit=round_.leading_unit, struggle=round_.struggle, kind=kind, text=text.strip()
@@ -206,7 +208,7 @@ def submit_public_idea(round_: Round, *, text: str, kind: str = IdeaKind.PROPOSA
 def add_to_board(round_: Round, text: str, *, kind: str, by: Member) -> PoolEntry:
     """An idea the leading unit puts straight on its own board (e.g. a consultation's
     consensus statement), so it can be themed and used as the basis of a line."""
-    _require(leads(by, round_), "Only the leading unit adds ideas to its board.")
+    _require(leads(by, round_), _("Only the leading unit adds ideas to its board."))
     _require_state(round_, OPEN_STATES, "add ideas to the board")
     with transaction.atomic():
         idea = Idea.objects.create(
@@ -241,7 +243,7 @@ def _require_first_cut(round_: Round, unit: Unit, by: Member) -> None:
     _require_state(round_, FIRST_CUT_STATES, "make the first cut")
     _require(
         member_units_in_round(by, round_).filter(pk=unit.pk).exists(),
-        "Only members of a unit make its first cut.",
+        _("Only members of a unit make its first cut."),
     )
 
 
@@ -259,7 +261,7 @@ def forward(round_: Round, unit: Unit, entry_ids: Iterable[int], *, note: str, b
     _require_first_cut(round_, unit, by)
     target = forward_target(round_, unit)
     if target is None:
-        raise RoundError("The leading unit has nobody to forward to.")
+        raise RoundError(_("The leading unit has nobody to forward to."))
     entries = list(_entries_held_by(round_, unit, entry_ids).filter(merged_into__isnull=True))
     Forward.objects.bulk_create(
         [
@@ -273,6 +275,7 @@ def forward(round_: Round, unit: Unit, entry_ids: Iterable[int], *, note: str, b
     )
     ids = [e.pk for e in entries]
     PoolEntry.objects.filter(Q(pk__in=ids) | Q(merged_into__in=ids)).update(held_by=target)
+    ideas_forwarded.send(Round, round_=round_, unit=unit, entry_ids=ids)
     return len(entries)
 
 
@@ -282,13 +285,13 @@ def merge(
 ) -> PoolEntry:
     """Fold duplicates into one entry; they still count in its breadth and stay visible."""
     if unit.pk == round_.leading_unit_id:
-        _require(leads(by, round_), "Only the leading unit merges on the board.")
+        _require(leads(by, round_), _("Only the leading unit merges on the board."))
         _require_state(round_, FIRST_CUT_STATES, "merge ideas")
     else:
         _require_first_cut(round_, unit, by)
     keep = _entries_held_by(round_, unit, [keep_id]).filter(merged_into__isnull=True).first()
     if keep is None:
-        raise RoundError("Choose an idea your unit holds to keep.")
+        raise RoundError(_("Choose an idea your unit holds to keep."))
     others = _entries_held_by(round_, unit, duplicate_ids).exclude(pk=keep.pk)
     others_ids = list(others.values_list("pk", flat=True))
     moved_from = set(others.exclude(theme=None).values_list("theme_id", flat=True))
@@ -304,7 +307,7 @@ def merge(
 
 
 def _require_leading(round_: Round, by: Member, states: Iterable[str], doing: str) -> None:
-    _require(leads(by, round_), "Only the leading unit concentrates.")
+    _require(leads(by, round_), _("Only the leading unit concentrates."))
     _require_state(round_, states, doing)
 
 
@@ -332,7 +335,7 @@ def place_in_theme(
     """Put board entries (with what is merged into them) into a theme, or back to unsorted."""
     _require_leading(round_, by, (RoundState.CONCENTRATING,), "group ideas into themes")
     if theme is not None and theme.round_id != round_.pk:
-        raise RoundError("That theme belongs to another round.")
+        raise RoundError(_("That theme belongs to another round."))
     ids = list(
         PoolEntry.objects.filter(
             round=round_,
@@ -379,9 +382,9 @@ def write_line(
     if any(t.round_id != round_.pk for t in themes) or any(
         e.round_id != round_.pk for e in entries
     ):
-        raise RoundError("A line's provenance must come from its own round.")
+        raise RoundError(_("A line's provenance must come from its own round."))
     if not themes and not entries:
-        raise RoundError("Link the line to the themes or ideas it answers.")
+        raise RoundError(_("Link the line to the themes or ideas it answers."))
     if line is None:
         line = Line.objects.create(round=round_)
         number = 1
@@ -391,7 +394,7 @@ def write_line(
             line.versions.order_by("-number").values_list("number", flat=True).first() or 0
         ) + 1
         if not draft.change_note.strip():
-            raise RoundError({"change_note": "Say what changed and why."})
+            raise RoundError({"change_note": _("Say what changed and why.")})
     version = LineVersion.objects.create(
         line=line,
         number=number,
@@ -446,8 +449,8 @@ def record_reception(
     """
     round_ = line.round
     _require_state(round_, (RoundState.RETURNING,), "record receptions")
-    _require(line.published_at is not None, "The line is not published yet.")
-    _require(access.visible_people(by).filter(pk=person.pk).exists(), "Not found")
+    _require(line.published_at is not None, _("The line is not published yet."))
+    _require(access.visible_people(by).filter(pk=person.pk).exists(), _("Not found"))
     version = line.versions.order_by("-number").first()
     level = current_level(person, round_.struggle)
     idea = None
@@ -461,7 +464,7 @@ def record_reception(
             recorded_by=by,
         )
         PoolEntry.of(round_, idea, level=level).save()
-    reception, _ = Reception.objects.update_or_create(
+    reception, _created = Reception.objects.update_or_create(
         line=line,
         person=person,
         defaults={
@@ -483,7 +486,7 @@ def record_reception(
 def plan_action(round_: Round, *, by: Member, **fields: object) -> Action:
     _require(
         leads(by, round_) or member_units_in_round(by, round_).exists(),
-        "Only members taking part plan actions.",
+        _("Only members taking part plan actions."),
     )
     _require_state(round_, OPEN_STATES, "plan actions")
     return Action.objects.create(round=round_, **fields)
@@ -493,8 +496,8 @@ def record_participation(
     action: Action, person: Person, *, asked: bool, took_part: bool, by: Member
 ) -> Participation:
     _require_state(action.round, OPEN_STATES, "record participation")
-    _require(access.visible_people(by).filter(pk=person.pk).exists(), "Not found")
-    participation, _ = Participation.objects.update_or_create(
+    _require(access.visible_people(by).filter(pk=person.pk).exists(), _("Not found"))
+    participation, _created = Participation.objects.update_or_create(
         action=action, person=person, defaults={"asked": asked, "took_part": took_part}
     )
     return participation
@@ -512,10 +515,10 @@ class Summation:
 
 @transaction.atomic
 def close_round(round_: Round, summation: Summation, *, by: Member) -> Round:
-    _require(leads(by, round_), "Only the leading unit closes the round.")
+    _require(leads(by, round_), _("Only the leading unit closes the round."))
     _require_state(round_, (RoundState.RETURNING,), "close the round")
     if not summation.what_worked.strip() or not summation.what_we_learned.strip():
-        raise RoundError("A summation says what worked and what the people taught us.")
+        raise RoundError(_("A summation says what worked and what the people taught us."))
     round_.what_worked = summation.what_worked.strip()
     round_.what_we_learned = summation.what_we_learned.strip()
     round_.how_the_line_changed = summation.how_the_line_changed.strip()
@@ -530,10 +533,10 @@ def open_next_round(
     round_: Round, *, question: str, gather_from: datetime, gather_until: datetime, by: Member
 ) -> Round:
     """The summation opens the next round: receptions and open objections are carried in."""
-    _require(leads(by, round_), "Only the leading unit opens the next round.")
+    _require(leads(by, round_), _("Only the leading unit opens the next round."))
     _require_state(round_, (RoundState.CLOSED,), "open the next round")
     if Round.objects.filter(previous=round_).exists():
-        raise RoundError("The next round is already open.")
+        raise RoundError(_("The next round is already open."))
     following = open_round(
         struggle=round_.struggle,
         leading_unit=round_.leading_unit,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from massline import access
 from massline.rounds import services, suggestions
@@ -146,7 +147,9 @@ def _post(request: HttpRequest, round_: Round, job) -> str:
             )
             if op == "accept":
                 theme = suggestions.accept(draft, by=by)
-                messages.success(request, f"Theme “{theme.name}” is on the board.")
+                messages.success(
+                    request, _("Theme “%(name)s” is on the board.") % {"name": theme.name}
+                )
             elif op == "reject":
                 suggestions.reject(draft, by=by)
             elif op == "rename":
@@ -165,9 +168,9 @@ def _post(request: HttpRequest, round_: Round, job) -> str:
         if op == "merge_duplicates":
             ids = _ids(request)
             if len(ids) < 2:
-                raise ValidationError("Tick at least two ideas to merge.")
+                raise ValidationError(_("Tick at least two ideas to merge."))
             services.merge(round_, round_.leading_unit, ids[0], ids, by=by)
-            messages.success(request, f"Merged {len(ids)} ideas into one.")
+            messages.success(request, _("Merged %(n)d ideas into one.") % {"n": len(ids)})
             return "#duplicates"
         if op in ("place", "dismiss"):
             placement = access.get_visible_or_404(

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from massline.engines.themes import assign, find_themes
@@ -117,7 +118,7 @@ def accepted_history(round_: Round) -> list[Theme]:
 
 def _require_concentrating(round_: Round, by: Member, doing: str) -> None:
     if not services.leads(by, round_):
-        raise PermissionDenied("Only the leading unit concentrates.")
+        raise PermissionDenied(_("Only the leading unit concentrates."))
     if round_.state != RoundState.CONCENTRATING:
         raise services.RoundError(
             f"Cannot {doing} while the round is {round_.get_state_display().lower()}."
@@ -128,7 +129,7 @@ def _require_open(draft: DraftTheme, by: Member, doing: str) -> Round:
     round_ = draft.suggestion.round
     _require_concentrating(round_, by, doing)
     if draft.status != DraftStatus.OPEN:
-        raise services.RoundError("That draft has already been decided.")
+        raise services.RoundError(_("That draft has already been decided."))
     return round_
 
 
@@ -142,19 +143,19 @@ def request_suggestions(round_: Round, *, by: Member) -> ThemeSuggestion:
         Round.objects.select_for_update().filter(pk=round_.pk).first()  # two clicks, one job
         for job in ThemeSuggestion.objects.filter(round=round_, status__in=ACTIVE):
             if not is_stale(job):
-                raise services.RoundError("Themes are already being suggested for this round.")
-            _fail(job.pk, "The job stopped responding, so a new one replaced it.")
+                raise services.RoundError(_("Themes are already being suggested for this round."))
+            _fail(job.pk, _("The job stopped responding, so a new one replaced it."))
         if not board_entries(round_).exists():
-            raise services.RoundError("Nothing has been forwarded to the board yet.")
+            raise services.RoundError(_("Nothing has been forwarded to the board yet."))
         job = ThemeSuggestion.objects.create(
-            round=round_, requested_by=by, message="Waiting for the background worker"
+            round=round_, requested_by=by, message=_("Waiting for the background worker")
         )
     try:
         result = suggest_themes.enqueue(job.pk)
     except Exception as error:
         logger.exception("Could not queue theme suggestion %s", job.pk)
         _fail(job.pk, f"Could not queue the job: {error}")
-        raise services.RoundError("Could not start the background job.") from error
+        raise services.RoundError(_("Could not start the background job.")) from error
     ThemeSuggestion.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
@@ -176,7 +177,7 @@ def run_suggestion(suggestion_id: int) -> None:
         started_at=now,
         updated_at=now,
         progress=5,
-        message="Reading the board",
+        message=_("Reading the board"),
     )
     if not claimed:  # replaced as stale, or already run by another worker
         return
@@ -191,7 +192,7 @@ def run_suggestion(suggestion_id: int) -> None:
 def _run(job: ThemeSuggestion) -> None:
     round_ = job.round
     if round_.state != RoundState.CONCENTRATING:
-        _fail(job.pk, "The round is no longer concentrating.")
+        _fail(job.pk, _("The round is no longer concentrating."))
         return
     rows = list(board_entries(round_).order_by("pk").values_list("pk", "idea__text"))
     ids = [pk for pk, _ in rows]
@@ -243,7 +244,7 @@ def _fail(suggestion_id: int, error: str) -> None:
     ThemeSuggestion.objects.filter(pk=suggestion_id).update(
         status=SuggestionStatus.FAILED,
         error=error,
-        message="Failed",
+        message=_("Failed"),
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
@@ -269,7 +270,7 @@ def accept(draft: DraftTheme, *, by: Member) -> Theme:
         ).values_list("pk", flat=True)
     )
     if not ids:
-        raise services.RoundError("Every idea of this draft is already in a theme.")
+        raise services.RoundError(_("Every idea of this draft is already in a theme."))
     theme = services.create_theme(round_, draft.label, by=by)
     services.place_in_theme(round_, ids, theme, by=by)
     ThemeChange.objects.create(
@@ -294,7 +295,7 @@ def rename(draft: DraftTheme, label: str, *, by: Member) -> DraftTheme:
     """The engine's label stays in `original_label`."""
     _require_open(draft, by, "rename themes")
     if not label.strip():
-        raise services.RoundError("A theme needs a name.")
+        raise services.RoundError(_("A theme needs a name."))
     draft.label = label.strip()[:200]
     draft.save(update_fields=["label"])
     return draft
@@ -308,7 +309,7 @@ def split(draft: DraftTheme, entry_ids: Iterable[int], *, by: Member) -> DraftTh
     chosen = sorted(set(entry_ids) & texts.keys())
     rest = sorted(texts.keys() - set(chosen))
     if not chosen or not rest:
-        raise services.RoundError("Tick some, but not all, of the draft's ideas to split it.")
+        raise services.RoundError(_("Tick some, but not all, of the draft's ideas to split it."))
     order = rest + chosen
     labels = np.array([0] * len(rest) + [1] * len(chosen))
     kept_words, split_words = theme_keywords([texts[pk] for pk in order], labels, 2)
@@ -344,7 +345,7 @@ def merge_drafts(keep: DraftTheme, other: DraftTheme, *, by: Member) -> DraftThe
     _require_open(keep, by, "merge themes")
     _require_open(other, by, "merge themes")
     if keep.pk == other.pk or keep.suggestion_id != other.suggestion_id:
-        raise services.RoundError("Choose another draft of the same suggestion.")
+        raise services.RoundError(_("Choose another draft of the same suggestion."))
     keep.entries.add(*other.entries.values_list("pk", flat=True))
     other.entries.clear()
     keep.keywords = list(dict.fromkeys(keep.keywords + other.keywords))[:8]
@@ -396,7 +397,9 @@ def suggest_for_new(round_: Round) -> int:
     if not rows or not decided:
         return 0
     placements = []
-    for (pk, _), engine_id in zip(rows, assign(job.model_state, [t for _, t in rows]), strict=True):
+    for (pk, _text), engine_id in zip(
+        rows, assign(job.model_state, [t for _pk, t in rows]), strict=True
+    ):
         if engine_id is not None and engine_id not in decided:
             continue  # its draft is still open: ask again once it is decided
         theme_id = decided.get(engine_id) if engine_id is not None else None
@@ -428,7 +431,7 @@ def confirm_placement(placement: SuggestedPlacement, *, by: Member) -> int:
     round_ = placement.suggestion.round
     _require_concentrating(round_, by, "group ideas into themes")
     if placement.theme is None:
-        raise services.RoundError("There is no theme suggested for that idea.")
+        raise services.RoundError(_("There is no theme suggested for that idea."))
     return services.place_in_theme(round_, [placement.entry_id], placement.theme, by=by)
 
 

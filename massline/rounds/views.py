@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massline import access
@@ -74,7 +75,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, "Round opened: gathering has started.")
+            messages.success(request, _("Round opened: gathering has started."))
             return redirect("round_detail", pk=round_.pk)
     return render(request, "rounds/new.html", {"form": form})
 
@@ -120,18 +121,18 @@ def unit_pool(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         op = request.POST.get("op")
         try:
             if not ids:
-                raise ValidationError("Tick the ideas first.")
+                raise ValidationError(_("Tick the ideas first."))
             if op == "forward":
                 n = services.forward(
                     round_, unit, ids, note=request.POST.get("note", "")[:500], by=request.user
                 )
-                messages.success(request, f"Forwarded {n} ideas.")
+                messages.success(request, _("Forwarded %(n)d ideas.") % {"n": n})
             elif op == "merge":
                 services.merge(round_, unit, min(ids), ids, by=request.user)
-                messages.success(request, f"Merged {len(ids)} ideas into one.")
+                messages.success(request, _("Merged %(n)d ideas into one.") % {"n": len(ids)})
             else:
                 n = services.mark_reviewed(round_, unit, ids, by=request.user)
-                messages.success(request, f"Marked {n} ideas as reviewed.")
+                messages.success(request, _("Marked %(n)d ideas as reviewed.") % {"n": n})
         except ValidationError as error:
             show_errors(request, error)
         return redirect("unit_pool", pk=pk, unit_pk=unit_pk)
@@ -210,7 +211,7 @@ def _board_post(request: HttpRequest, round_: Round) -> None:
         elif op == "line":
             form = LineForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("A line needs a concern and an action.")
+                raise ValidationError(_("A line needs a concern and an action."))
             services.write_line(
                 round_,
                 services.LineDraft(**form.cleaned_data),
@@ -218,7 +219,7 @@ def _board_post(request: HttpRequest, round_: Round) -> None:
                 entries=PoolEntry.objects.filter(round=round_, pk__in=ids),
                 by=request.user,
             )
-            messages.success(request, "Line drafted.")
+            messages.success(request, _("Line drafted."))
     except ValidationError as error:
         show_errors(request, error)
 
@@ -262,7 +263,7 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, "New version saved.")
+            messages.success(request, _("New version saved."))
             return redirect("line_detail", pk=pk, line_pk=line_pk)
     versions = list(line.versions.order_by("number"))
     current = versions[-1]
@@ -304,7 +305,7 @@ def line_publish(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     except ValidationError as error:
         show_errors(request, error)
     else:
-        messages.success(request, "Published. Members now have people to bring it to.")
+        messages.success(request, _("Published. Members now have people to bring it to."))
     return redirect("line_detail", pk=pk, line_pk=line_pk)
 
 
@@ -319,9 +320,9 @@ def reception_record(request: HttpRequest, pk: int, line_pk: int, person_pk: int
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, f"Reception of {person} recorded.")
+            messages.success(request, _("Reception of %(person)s recorded.") % {"person": person})
     else:
-        messages.error(request, "Choose how they took it.")
+        messages.error(request, _("Choose how they took it."))
     return redirect(reverse("line_detail", args=[pk, line_pk]) + "#return")
 
 
@@ -406,7 +407,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, "Round closed. Its summation can open the next one.")
+            messages.success(request, _("Round closed. Its summation can open the next one."))
             return redirect("round_detail", pk=pk)
     return render(
         request,
@@ -424,14 +425,16 @@ def round_next(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = _round(request, pk)
     form = NextRoundForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The next round needs a question and a gathering window.")
+        messages.error(request, _("The next round needs a question and a gathering window."))
         return redirect("round_detail", pk=pk)
     try:
         following = services.open_next_round(round_, by=request.user, **form.cleaned_data)
     except ValidationError as error:
         show_errors(request, error)
         return redirect("round_detail", pk=pk)
-    messages.success(request, "The next round is open, with receptions and objections carried in.")
+    messages.success(
+        request, _("The next round is open, with receptions and objections carried in.")
+    )
     return redirect("round_detail", pk=following.pk)
 
 

@@ -1,6 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SectionsConfig(AppConfig):
     name = "massline.sections"
-    verbose_name = "Sections of the masses"
+    verbose_name = _("Sections of the masses")
+
+    def ready(self) -> None:
+        from massline.sections import language, translations  # noqa: F401  (signals)

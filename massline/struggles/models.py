@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from massline.organization.models import Unit
 from massline.people.models import Person
@@ -19,7 +20,7 @@ class Struggle(models.Model):
     """A concrete goal ("stop the 8% rent increase"), possibly under a wider one."""
 
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="struggles", help_text="The leading unit."
+        Unit, on_delete=models.PROTECT, related_name="struggles", help_text=_("The leading unit.")
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -37,9 +38,9 @@ class Struggle(models.Model):
 
 
 class Level(models.TextChoices):
-    ADVANCED = "advanced", "Advanced"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    BACKWARD = "backward", "Backward"
+    ADVANCED = "advanced", _("Advanced")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    BACKWARD = "backward", _("Backward")
 
 
 # Union organizers' 1-5 scale read onto the three levels (1 = most active).
@@ -61,7 +62,7 @@ class Assessment(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text="Optional 1 (most active) to 5 (opposed).",
+        help_text=_("Optional 1 (most active) to 5 (opposed)."),
     )
     note = models.CharField(max_length=500, blank=True)
     assessed_by = models.ForeignKey(

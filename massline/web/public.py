@@ -9,6 +9,7 @@ from django import forms
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 # People take a few seconds to type; bots post at once. Tests may lower it.
 MIN_SECONDS = 3
@@ -22,7 +23,7 @@ class BotGuardForm(forms.Form):
 
     website = forms.CharField(
         required=False,
-        label="Leave this empty",
+        label=_("Leave this empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     started = forms.CharField(widget=forms.HiddenInput)

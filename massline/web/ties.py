@@ -18,18 +18,18 @@ from django.conf import settings
 from django.db.models import Count, DateField, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from massline import access
 from massline.conversations.models import FollowUp
 from massline.organization.models import Member, Unit
 from massline.people.models import Person, Place
 from massline.rounds.models import Forward, PoolEntry, Reception, Round, RoundState
+from massline.web.charts import BarChart, bar_chart
 
 LIST_LIMIT = 50
 MAX_DAYS = 3650
 WEEKS = 12
-CHART_WIDTH, CHART_HEIGHT = 300, 120
-CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 4, 4, 14, 18
 
 
 def parse_days(raw: str | None) -> int:
@@ -45,68 +45,23 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-@dataclass(frozen=True)
-class Bar:
-    """One week of the contacts chart, already laid out for the SVG."""
-
-    week: date
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    show_label: bool
-
-    @property
-    def center(self) -> float:
-        return round(self.x + self.width / 2, 1)
-
-
-@dataclass(frozen=True)
-class WeekChart:
-    bars: list[Bar]
-    total: int
-    peak: int
-    baseline: float
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
-
-    @property
-    def summary(self) -> str:
-        """What a screen reader hears instead of the picture."""
-        weeks = ", ".join(f"week of {bar.label}: {bar.count}" for bar in self.bars)
-        return f"Conversations per week, last {len(self.bars)} weeks, {self.total} in all. {weeks}"
-
-
-def week_chart(counts: dict[date, int], first_week: date, weeks: int = WEEKS) -> WeekChart:
-    """Lay out weekly counts (Monday -> count, missing weeks are zero) as bars."""
-    usable_w = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
-    usable_h = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
-    slot = usable_w / weeks
-    weeks_shown = [first_week + timedelta(weeks=i) for i in range(weeks)]
-    values = [(week, counts.get(week, 0)) for week in weeks_shown]
-    peak = max((count for _, count in values), default=0)
-    bars = []
-    for i, (week, count) in enumerate(values):
-        height = usable_h * count / peak if peak else 0.0
-        bars.append(
-            Bar(
-                week=week,
-                count=count,
-                x=round(CHART_LEFT + i * slot + slot * 0.15, 1),
-                y=round(CHART_TOP + usable_h - height, 1),
-                width=round(slot * 0.7, 1),
-                height=round(height, 1),
-                label=f"{week.day} {week:%b}",
-                show_label=(weeks - 1 - i) % 3 == 0,
-            )
-        )
-    return WeekChart(
-        bars=bars,
-        total=sum(count for _, count in values),
-        peak=peak,
-        baseline=CHART_TOP + usable_h,
+def week_chart(counts: dict[date, int], first_week: date, weeks: int = WEEKS) -> BarChart:
+    """Weekly counts (Monday -> count, missing weeks are zero) as a bar chart."""
+    shown = [first_week + timedelta(weeks=i) for i in range(weeks)]
+    return bar_chart(
+        [(week, counts.get(week, 0)) for week in shown],
+        label=lambda week: f"{week.day} {week:%b}",
+        summary=lambda bars, total: (
+            _("Conversations per week, last %(n)d weeks, %(total)d in all. %(weeks)s")
+            % {
+                "n": len(bars),
+                "total": total,
+                "weeks": ", ".join(
+                    _("week of %(label)s: %(count)d") % {"label": bar.label, "count": bar.count}
+                    for bar in bars
+                ),
+            }
+        ),
     )
 
 
@@ -133,7 +88,7 @@ class TiesReport:
     quiet_places: list[Place]
     quiet_places_count: int
     silent_members: list[Member]
-    chart: WeekChart
+    chart: BarChart
     members: list[MemberTies]
     rounds: list[Round]
 

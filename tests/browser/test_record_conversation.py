@@ -21,7 +21,7 @@ def test_record_conversation_at_phone_width(world: World, phone) -> None:
     elm = world.elm
     zeynep = f.PersonFactory(unit=elm.unit, first_name="Zeynep", last_name="Yilmaz")
     log_in(phone, "alice", f.PASSWORD)
-    phone.get_by_role("link", name="People").click()
+    phone.get_by_role("link", name="People", exact=True).click()
     phone.get_by_label("Name, phone or email").fill("Amara")
     phone.get_by_role("link", name="Amara Okafor").click()
     phone.get_by_role("link", name="Record a conversation").click()

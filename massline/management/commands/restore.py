@@ -24,3 +24,14 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"restored {rows} rows from {file}")
+        from massline.vault.rotation import unknown_key_ids
+
+        missing = unknown_key_ids()
+        if missing:
+            # The backup holds personal data encrypted under a master key that is not here
+            # (backups never carry the key): it stays unreadable until the key is configured.
+            self.stderr.write(
+                "warning: personal data in this backup is encrypted under master key(s) "
+                f"{', '.join(sorted(missing))}, which this installation does not have; copy "
+                "the field_key file into MASSLINE_DATA_DIR or set MASSLINE_FIELD_KEY"
+            )
