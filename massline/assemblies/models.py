@@ -253,6 +253,13 @@ class Vote(models.Model):
     def __str__(self) -> str:
         return f"Vote on {self.motion}"
 
+    @property
+    def results(self) -> list[tuple[str, int]]:
+        """The counts in one reading order (yes, no, abstain, then candidates): PostgreSQL's
+        jsonb keeps keys in its own order, not the order they were written in."""
+        first = {"yes": 0, "no": 1, "abstain": 2}
+        return sorted(self.counts.items(), key=lambda kv: (first.get(kv[0], 3), kv[0]))
+
 
 class RollCallVote(models.Model):
     """An open vote by name: who voted how is part of the record."""
