@@ -22,10 +22,7 @@ from massline.sections.compile import LOCALE_DIR, compile_all  # noqa: F401  (re
 
 PACKAGE_DIR = Path(settings.PACKAGE_DIR)
 SHIPPED = ("es", "ar")  # English is the source language
-# Areas still being written whose strings are not in the catalogues yet; remove one from
-# here once its strings are translated.
-PENDING_AREAS = ("aid", "study", "assemblies", "api", "exchange", "field", "vault")
-IGNORED = ("locale", "static", *(f"{area}" for area in PENDING_AREAS))
+IGNORED = ("locale", "static")
 
 
 def catalogue_path(language: str, locale_dir: Path = LOCALE_DIR) -> Path:
@@ -51,7 +48,7 @@ def extract(work_dir: Path) -> polib.POFile:
     shutil.copytree(
         PACKAGE_DIR,
         source,
-        ignore=shutil.ignore_patterns("locale", "static", "__pycache__", *PENDING_AREAS),
+        ignore=shutil.ignore_patterns("locale", "static", "__pycache__"),
     )
     locale = work_dir / "locale"
     locale.mkdir()
