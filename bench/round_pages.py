@@ -12,34 +12,21 @@ the baseline, so the figures travel between noisy machines.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-import tempfile
 import time
-import types
-from collections.abc import Callable
 
-os.environ.setdefault("MASSLINE_DATA_DIR", tempfile.mkdtemp(prefix="massline-bench-"))
-os.environ.setdefault("MASSLINE_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "massline.settings")
+from inprocess import URLCONF, arguments, fresh_database, measure, serve_baseline  # sets Django up
 
-import django
-from pagetimes import summary
+# isort: split
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.template import engines  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-from massline.organization.models import Member  # noqa: E402
-from massline.rounds.models import PoolEntry, Round  # noqa: E402
+from massline.organization.models import Member
+from massline.rounds.models import PoolEntry, Round
 
 BARE = engines["django"].from_string(
     "<ul>{% for e in entries %}<li>{{ e.idea.kind }} {{ e.idea.text }}</li>{% endfor %}</ul>"
@@ -52,33 +39,13 @@ def bare_entries(request, pk: int) -> HttpResponse:
     return HttpResponse(BARE.render({"entries": entries}))
 
 
-bench_urls = types.ModuleType("bench_urls")
-bench_urls.urlpatterns = [
-    path("bare/<int:pk>/", bare_entries, name="bare"),
-    path("", include("massline.urls")),
-]
-sys.modules["bench_urls"] = bench_urls
-
-
-def timed(client: Client, url: str, requests: int) -> list[float]:
-    times = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
+serve_baseline("bare/<int:pk>/", bare_entries)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ideas", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=30)
-    args = parser.parse_args()
-    setup_test_environment()
-    print(f"database: {django.db.connection.vendor}; building a round of {args.ideas} ideas")
+    args = arguments(__doc__, "ideas", 100_000)
     start = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    print(f"database: {fresh_database()}; building a round of {args.ideas} ideas")
     call_command("demo", people=2000, round_ideas=args.ideas, verbosity=0)
     print(f"built in {time.perf_counter() - start:.1f} s")
     big = Round.objects.get(question__startswith=f"What do {args.ideas}")
@@ -89,17 +56,14 @@ def main() -> None:
     session = client.session  # rosa is an admin: her session carries her second factor
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=rosa).persistent_id
     session.save()
-    pages: dict[str, Callable[[], str]] = {
-        "bare 200 rows (baseline)": lambda: reverse("bare", args=[big.pk]),
-        "concentrate board": lambda: reverse("board", args=[big.pk]),
-        "line page": lambda: reverse("line_detail", args=[big.pk, line.pk]),
-        "round page": lambda: reverse("round_detail", args=[big.pk]),
-    }
-    with override_settings(ROOT_URLCONF="bench_urls"):
-        results = {}
-        for name, url in pages.items():
-            timed(client, url(), 3)  # warm caches and connections
-            results[name] = summary(timed(client, url(), args.requests))
+    with override_settings(ROOT_URLCONF=URLCONF):
+        pages = {
+            "bare 200 rows (baseline)": reverse("bare", args=[big.pk]),
+            "concentrate board": reverse("board", args=[big.pk]),
+            "line page": reverse("line_detail", args=[big.pk, line.pk]),
+            "round page": reverse("round_detail", args=[big.pk]),
+        }
+        results = measure(client, pages, args.requests)
     base_p50 = results["bare 200 rows (baseline)"][0]
     print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50 / baseline':>15}")
     for name, (p50, p95) in results.items():

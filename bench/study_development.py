@@ -14,40 +14,27 @@ figures travel between noisy machines.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-import tempfile
 import time
-import types
 from datetime import timedelta
 
-os.environ.setdefault("MASSLINE_DATA_DIR", tempfile.mkdtemp(prefix="massline-bench-"))
-os.environ.setdefault("MASSLINE_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "massline.settings")
+from inprocess import URLCONF, arguments, fresh_database, measure, serve_baseline  # sets Django up
 
-import django
-from pagetimes import summary
+# isort: split
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.template import engines  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from massline.conversations.models import Conversation  # noqa: E402
-from massline.ideas.models import Idea  # noqa: E402
-from massline.organization.models import Member, Membership, Role, Unit, UnitKind  # noqa: E402
-from massline.organization.services import save_unit  # noqa: E402
-from massline.people.models import Person  # noqa: E402
-from massline.rounds import services as rounds  # noqa: E402
-from massline.rounds.models import Forward, PoolEntry  # noqa: E402
-from massline.struggles.models import Assessment, Level, Struggle  # noqa: E402
-from massline.study import services as study  # noqa: E402
+from massline.conversations.models import Conversation
+from massline.ideas.models import Idea
+from massline.organization.models import Member, Membership, Role, Unit, UnitKind
+from massline.organization.services import save_unit
+from massline.people.models import Person
+from massline.rounds import services as rounds
+from massline.rounds.models import Forward, PoolEntry
+from massline.struggles.models import Assessment, Level, Struggle
+from massline.study import services as study
 
 BARE = engines["django"].from_string(
     "<ul>{% for c in rows %}<li>{{ c.kind }} {{ c.happened_at }}</li>{% endfor %}</ul>"
@@ -60,12 +47,7 @@ def bare_rows(request, pk: int) -> HttpResponse:
     return HttpResponse(BARE.render({"rows": rows}))
 
 
-bench_urls = types.ModuleType("bench_urls")
-bench_urls.urlpatterns = [
-    path("bare/<int:pk>/", bare_rows, name="bare"),
-    path("", include("massline.urls")),
-]
-sys.modules["bench_urls"] = bench_urls
+serve_baseline("bare/<int:pk>/", bare_rows)
 
 
 def _member(username: str, unit: Unit, role: str) -> Member:
@@ -145,25 +127,10 @@ def build(conversations: int) -> tuple[Member, Member, Member]:
     return lead, heavy, light
 
 
-def timed(client: Client, url: str, requests: int) -> list[float]:
-    times = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conversations", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=30)
-    args = parser.parse_args()
-    setup_test_environment()
-    print(f"database: {django.db.connection.vendor}; {args.conversations} conversations")
+    args = arguments(__doc__, "conversations", 10_000)
     start = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    print(f"database: {fresh_database()}; {args.conversations} conversations")
     lead, heavy, light = build(args.conversations)
     print(f"built in {time.perf_counter() - start:.1f} s")
     client = Client()
@@ -171,7 +138,7 @@ def main() -> None:
     unit_id = heavy.memberships.get().unit_id
     # The lead leads a unit with sub-units, so the site would ask for a second factor;
     # the benchmark measures the page, not the login.
-    with override_settings(ROOT_URLCONF="bench_urls", MASSLINE_REQUIRE_TWO_FACTOR=False):
+    with override_settings(ROOT_URLCONF=URLCONF, MASSLINE_REQUIRE_TWO_FACTOR=False):
         pages = {
             "bare 10 rows (baseline)": reverse("bare", args=[heavy.pk]),
             "development, 10 conversations": reverse("member_development", args=[light.pk]),
@@ -180,10 +147,7 @@ def main() -> None:
             ),
             "who needs support (unit)": reverse("unit_support", args=[unit_id]),
         }
-        results = {}
-        for name, url in pages.items():
-            timed(client, url, 3)  # warm caches and connections
-            results[name] = summary(timed(client, url, args.requests))
+        results = measure(client, pages, args.requests)
     base = results["bare 10 rows (baseline)"][0]
     light_p50 = results["development, 10 conversations"][0]
     print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'/ bare':>8} {'/ 10 conv.':>10}")

@@ -67,13 +67,12 @@ def _subtree_q(paths: list[str]) -> Q:
 
 
 def _membership_paths(member: Member, roles: tuple[str, ...] | None = None) -> list[str]:
-    def paths() -> list[str]:
-        memberships = Membership.objects.filter(member=member)
-        if roles is not None:
-            memberships = memberships.filter(role__in=roles)
-        return list(memberships.values_list("unit__path", flat=True))
-
-    return list(_remembered(("paths", member.pk, roles), paths))
+    # one query per request for every role asked about (can_manage, led_units, ...)
+    memberships = _remembered(
+        ("memberships", member.pk),
+        lambda: list(Membership.objects.filter(member=member).values_list("unit__path", "role")),
+    )
+    return [path for path, role in memberships if roles is None or role in roles]
 
 
 def _cadre_paths() -> list[str]:
@@ -202,7 +201,7 @@ def _ancestor_ids(member: Member) -> set[int]:
     for path in _membership_paths(member):
         ids.update(int(part) for part in path.strip("/").split("/") if part)
     cadre = {int(path.strip("/").split("/")[-1]) for path in _cadre_paths()}
-    own = set(Membership.objects.filter(member=member).values_list("unit_id", flat=True))
+    own = {int(path.strip("/").split("/")[-1]) for path in _membership_paths(member) if path}
     return {unit_id for unit_id in ids if unit_id not in cadre or unit_id in own}
 
 

@@ -24,7 +24,7 @@ from massline.organization.models import Member, Membership, Role, Unit, UnitKin
 from massline.organization.services import save_unit
 from massline.people.models import Person, Place, PlaceKind
 from massline.rounds import services as rounds
-from massline.rounds.models import PoolEntry, Reception, Response, Round, RoundState, Theme
+from massline.rounds.models import PoolEntry
 from massline.struggles.models import Assessment, Level, Struggle
 
 DEMO_PASSWORD = "massline-demo"
@@ -530,94 +530,3 @@ def _demo_rounds(
         gather_from=now - timedelta(days=14),
         gather_until=now + timedelta(days=14),
     )
-
-
-LEVEL_MIX = [Level.ADVANCED, Level.INTERMEDIATE, Level.INTERMEDIATE, Level.BACKWARD]
-
-
-def build_large_round(
-    ideas: int, seed: int = 7, progress: Callable[[str], None] = lambda _: None
-) -> Round:
-    """A round with `ideas` forwarded ideas, themes, a published line and receptions: the
-    data the round benchmark pages through. Written in bulk; needs the demo loaded first."""
-    rng = random.Random(seed)
-    tenants = Unit.objects.get(slug="eastside-tenants")
-    rosa = Member.objects.get(username="rosa")
-    district = Struggle.objects.get(unit=tenants, parent__isnull=True)
-    buildings = list(Unit.objects.filter(parent=tenants))
-    people = list(Person.objects.filter(unit__in=buildings).values_list("pk", "unit_id"))
-    places = dict(Person.objects.filter(unit__in=buildings).values_list("pk", "place_id"))
-    now = timezone.now()
-    big = rounds.open_round(
-        struggle=district,
-        leading_unit=tenants,
-        units=buildings,
-        by=rosa,
-        question=f"What do {ideas} voices say?",
-        gather_from=now - timedelta(days=30),
-        gather_until=now + timedelta(days=30),
-    )
-    progress(f"{ideas} ideas")
-    bank = [(kind, text) for kind, texts in TENANT_IDEAS.items() for text in texts]
-    batch = 20000
-    for start in range(0, ideas, batch):
-        rows = []
-        for _ in range(min(batch, ideas - start)):
-            person_id, unit_id = rng.choice(people)
-            kind, text = rng.choice(bank)
-            rows.append(
-                Idea(
-                    unit_id=unit_id,
-                    person_id=person_id,
-                    struggle=district,
-                    kind=kind,
-                    text=f"{text} ({rng.randrange(10**6)})",
-                    raised_at=now,
-                )
-            )
-        created = Idea.objects.bulk_create(rows, batch_size=5000)
-        PoolEntry.objects.bulk_create(
-            [
-                PoolEntry.of(
-                    big,
-                    idea,
-                    held_by_id=tenants.pk,
-                    level=rng.choice(LEVEL_MIX),
-                    place_id=places[idea.person_id],
-                )
-                for idea in created
-            ],
-            batch_size=5000,
-        )
-        progress(f"  {start + len(rows)} ideas")
-    big.state = RoundState.CONCENTRATING
-    big.save(update_fields=["state"])
-    themes = [Theme.objects.create(round=big, name=f"Theme {n}") for n in range(20)]
-    ids = list(PoolEntry.objects.filter(round=big).values_list("pk", flat=True))
-    rng.shuffle(ids)
-    for n, theme in enumerate(themes):
-        chunk = ids[n * len(ids) // 25 : (n + 1) * len(ids) // 25]
-        PoolEntry.objects.filter(pk__in=chunk).update(theme=theme)
-    rounds.refresh_breadth(theme.pk for theme in themes)
-    version = rounds.write_line(
-        big,
-        rounds.LineDraft("the rent increase", "withhold it together, all at once"),
-        themes=themes[:3],
-        entries=PoolEntry.objects.filter(pk__in=ids[:20]),
-        by=rosa,
-    )
-    rounds.publish_line(version.line, by=rosa)
-    Reception.objects.bulk_create(
-        [
-            Reception(
-                line=version.line,
-                version=version,
-                person_id=pk,
-                response=rng.choice(Response.values),
-                level=rng.choice(Level.values),
-            )
-            for pk, _ in rng.sample(people, k=min(len(people), 2000))
-        ],
-        ignore_conflicts=True,
-    )
-    return big

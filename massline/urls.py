@@ -35,6 +35,7 @@ urlpatterns = [
     path("manage/<slug:kind>/new/", organization.manage_edit, name="manage_new"),
     path("manage/<slug:kind>/<int:pk>/", organization.manage_edit, name="manage_edit"),
     path("rounds/", include("massline.rounds.urls")),
+    path("ideas/", include("massline.ideas.urls")),
     path("audit/", include("massline.audit.urls")),
     path("r/<str:token>/", rounds.public_idea, name="public_idea"),
     path("consultations/", include("massline.consultations.urls")),

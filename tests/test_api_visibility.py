@@ -122,7 +122,9 @@ def _api_names(resolver: URLResolver, inside: bool = False) -> set[str]:
 
 def test_every_api_route_is_probed() -> None:
     probed = {f"{b}-list" for b in ENDPOINTS} | {f"{b}-detail" for b in ENDPOINTS}
-    assert _api_names(get_resolver()) == probed | {"osdi-person-signup"}
+    # breadth by section (read-only): tests/test_sections_exports.py probes them
+    breakdowns = {"theme-sections", "line-sections"}
+    assert _api_names(get_resolver()) == probed | {"osdi-person-signup"} | breakdowns
 
 
 @pytest.mark.parametrize("basename", sorted(ENDPOINTS))

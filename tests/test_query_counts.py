@@ -7,6 +7,7 @@ number of queries must not change, and stays under a ceiling so a slow creep sho
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -38,6 +39,24 @@ PAGES: dict[str, Callable[[World], str]] = {
     "my work": lambda w: reverse("my_work"),
     "people list": lambda w: reverse("people_list"),
     "people search": lambda w: reverse("people_list") + "?q=Grown",
+    "people phone search": lambda w: (
+        reverse("people_list") + "?" + urlencode({"q": w.elm.person.phone})
+    ),
+    "people filtered": lambda w: (
+        reverse("people_list")
+        + "?"
+        + urlencode(
+            {
+                "unit": w.elm.unit.pk,
+                "place": w.elm.place.pk,
+                "struggle": w.elm.struggle.pk,
+                "level": "intermediate",
+                "contact": "stale30",
+            }
+        )
+    ),
+    "people next page": lambda w: reverse("people_list") + f"?after={w.elm.person.pk}",
+    "people previous page": lambda w: reverse("people_list") + f"?before={w.elm.person.pk}",
     "person": lambda w: reverse("person_detail", args=[w.elm.person.pk]),
     "ties": lambda w: reverse("ties"),
     "conversation": lambda w: reverse("conversation_detail", args=[w.elm.conversation.pk]),

@@ -22,7 +22,7 @@ PUBLIC |= {"choose_language"}  # sets the visitor's own language; shows no data
 # The REST API answers tokens, not pages: tests/test_api_visibility.py probes every route of
 # its `api` namespace with a sibling unit's token, and fails on a route it does not list.
 PUBLIC |= {f"{name}-{kind}" for name in API_ENDPOINTS for kind in ("list", "detail")}
-PUBLIC |= {"osdi-person-signup"}
+PUBLIC |= {"osdi-person-signup", "theme-sections", "line-sections"}
 # Mutual aid's public intake (a token, no ids): tests/test_aid.py checks what it shows.
 PUBLIC |= {"aid_public_request", "aid_public_offer"}
 # The field app's JSON endpoints answer 400/401/403 with a wipe instruction rather than a page;
@@ -80,6 +80,7 @@ SIBLING_PROBES = {
     "person_picker": "list",
     "conversation_detail": "ids",
     "follow_up_done": "ids",
+    "idea_language": "ids",
     "manage": "list",
     "membership_remove": "ids",
     "manage_list": "kind",
@@ -188,6 +189,7 @@ SIBLING_PROBES = {
     "field_manifest": "list",
     "sections": "list",
     "person_sections": "ids",
+    "round_sections_csv": "ids",
     "line_translations": "ids",
     "line_translation_flyer": "ids",
 }

@@ -48,6 +48,7 @@ from massline.conversations.services import (
     IdeaRaised,
     record_conversation,
 )
+from massline.ideas.services import known_language
 from massline.organization.models import Member, Membership, Role, Unit
 from massline.people.models import Person
 from massline.people.normalize import normalize_email, normalize_phone
@@ -586,6 +587,7 @@ def record_doorstep_conversation(
             struggle=program.struggle,
             ideas=doorstep.ideas,
             assessments=assessments if program.struggle else [],
+            language=known_language(request.language),  # as they gave it at intake
         ),
         by=by,
     )

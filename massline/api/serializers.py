@@ -247,6 +247,7 @@ class IdeaSerializer(Strict):
             "struggle",
             "kind",
             "text",
+            "language",
             "recorded_by",
             "raised_at",
         ]

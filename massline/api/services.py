@@ -22,6 +22,7 @@ from massline.conversations.services import (
     refresh_last_contact,
 )
 from massline.ideas.models import Idea
+from massline.ideas.services import spoken_language
 from massline.organization.models import Member, Unit
 from massline.organization.services import save_unit
 from massline.people.models import Person, Place
@@ -166,6 +167,8 @@ def change_conversation(conversation: Conversation, data: dict) -> Conversation:
 def save_idea(member: Member, data: dict, idea: Idea | None = None) -> Idea:
     if idea is None:
         idea = Idea(recorded_by=member)
+        if not data.get("language"):
+            data["language"] = spoken_language([data.get("person")], member)
     _assign(idea, data)
     idea.save()
     return idea

@@ -10,7 +10,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from massline.api import osdi, pages, views
+from massline.api import breakdowns, osdi, pages, views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -29,6 +29,7 @@ router.register("actions", views.ActionViewSet, basename="action")
 v1 = [
     *router.urls,
     path("osdi/people/", osdi.PersonSignupView.as_view(), name="osdi-person-signup"),
+    *breakdowns.urlpatterns,
 ]
 
 urlpatterns = [

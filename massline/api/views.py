@@ -151,10 +151,13 @@ class ApiView:
 
 
 class Resource(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One resource of the API. Subclasses name the access function and the writes."""
+    """One resource of the API. Subclasses name the access function and the writer."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     visible: ClassVar[Callable]
+    # the service that saves: writer(member, data) creates, writer(member, data, instance)
+    # changes; a resource whose create and change differ overrides perform_write instead
+    writer: ClassVar[Callable[..., Model]]
     filters: ClassVar[dict[str, Filter]] = {}
     related: ClassVar[tuple[str, ...]] = ()
     prefetch: ClassVar[tuple[Any, ...]] = ()
@@ -276,7 +279,8 @@ class Resource(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self.get_queryset().get(pk=instance.pk)
 
     def perform_write(self, data: dict, instance: Model | None) -> Model:
-        raise NotImplementedError
+        changed = () if instance is None else (instance,)
+        return type(self).writer(self.request.user, data, *changed)
 
 
 def _documented(*, filters: dict[str, Filter]) -> Callable[[type], type]:
@@ -347,9 +351,7 @@ class UnitViewSet(Resource):
 
     serializer_class = s.UnitSerializer
     visible = staticmethod(access.visible_units)
-
-    def perform_write(self, data: dict, instance):
-        return services.save_api_unit(self.request.user, data, instance)
+    writer = staticmethod(services.save_api_unit)
 
 
 @resource(
@@ -364,9 +366,7 @@ class PlaceViewSet(Resource):
     queryset = Place.objects.none()  # the model, for the schema
     serializer_class = s.PlaceSerializer
     visible = staticmethod(access.visible_places)
-
-    def perform_write(self, data: dict, instance):
-        return services.save_place(self.request.user, data, instance)
+    writer = staticmethod(services.save_place)
 
 
 @resource(
@@ -382,9 +382,7 @@ class StruggleViewSet(Resource):
     queryset = Struggle.objects.none()  # the model, for the schema
     serializer_class = s.StruggleSerializer
     visible = staticmethod(access.visible_struggles)
-
-    def perform_write(self, data: dict, instance):
-        return services.save_struggle(self.request.user, data, instance)
+    writer = staticmethod(services.save_struggle)
 
 
 @resource(
@@ -457,11 +455,9 @@ class AssessmentViewSet(Resource):
 
     serializer_class = s.AssessmentSerializer
     visible = staticmethod(access.visible_assessments)
+    writer = staticmethod(services.record_assessment)
     http_method_names = ["get", "post", "head", "options"]
     updatable = False
-
-    def perform_write(self, data: dict, instance):
-        return services.record_assessment(self.request.user, data)
 
 
 @resource(
@@ -506,9 +502,7 @@ class IdeaViewSet(Resource):
     queryset = Idea.objects.none()  # the model, for the schema
     serializer_class = s.IdeaSerializer
     visible = staticmethod(access.visible_ideas)
-
-    def perform_write(self, data: dict, instance):
-        return services.save_idea(self.request.user, data, instance)
+    writer = staticmethod(services.save_idea)
 
 
 @resource(
@@ -525,10 +519,8 @@ class FollowUpViewSet(Resource):
     queryset = FollowUp.objects.none()  # the model, for the schema
     serializer_class = s.FollowUpSerializer
     visible = staticmethod(access.visible_follow_ups)
+    writer = staticmethod(services.save_follow_up)
     fixed_on_update = ("person",)
-
-    def perform_write(self, data: dict, instance):
-        return services.save_follow_up(self.request.user, data, instance)
 
 
 @resource(
@@ -571,11 +563,9 @@ class LineViewSet(Resource):
 
     serializer_class = s.LineSerializer
     visible = staticmethod(access.visible_lines)
+    writer = staticmethod(services.write_line)
     prefetch = (Prefetch("versions", queryset=LineVersion.objects.order_by("number")),)
     fixed_on_update = ("round",)
-
-    def perform_write(self, data: dict, instance):
-        return services.write_line(self.request.user, data, instance)
 
 
 @resource(
@@ -591,10 +581,8 @@ class ReceptionViewSet(Resource):
     queryset = Reception.objects.none()  # the model, for the schema
     serializer_class = s.ReceptionSerializer
     visible = staticmethod(access.visible_receptions)
+    writer = staticmethod(services.record_reception)
     fixed_on_update = ("line", "person")
-
-    def perform_write(self, data: dict, instance):
-        return services.record_reception(self.request.user, data, instance)
 
 
 @resource(

@@ -7,8 +7,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from massline.assemblies import services
-from massline.assemblies.models import Assembly, QuorumRule, VoteMethod
+from massline.assemblies.models import Assembly, Decision, Mandate, QuorumRule, VoteMethod
 from massline.organization.models import Member, Unit
 from massline.rounds.models import Line
 
@@ -20,6 +22,20 @@ def _secret_vote(motion, chair: Member, choices: dict[Member, str]) -> None:
         services.issue_token(vote, member, services.hash_token(token))
         services.cast_ballot(vote, token, choice)
     services.close_vote(vote, by=chair)
+
+
+def _date_back(assembly: Assembly) -> None:
+    """The services stamp the day they run; a meeting held a month ago had its notice two
+    weeks before it, opened and closed that evening, and decided and elected on that day."""
+    held = assembly.starts_at
+    day = timezone.localdate(held)
+    Assembly.objects.filter(pk=assembly.pk).update(
+        notice_sent_on=day - timedelta(days=14),
+        opened_at=held,
+        closed_at=held + timedelta(hours=2),
+    )
+    Decision.objects.filter(motion__item__assembly=assembly).update(decided_on=day)
+    Mandate.objects.filter(elected_by__item__assembly=assembly).update(term_starts_on=day)
 
 
 def build_assemblies_demo(now: datetime) -> Assembly | None:
@@ -102,6 +118,7 @@ def build_assemblies_demo(now: datetime) -> Assembly | None:
         by=chair,
     )
     services.close_assembly(winter, by=chair)
+    _date_back(winter)
     mandate = election.mandate_given
     services.report_back(
         mandate,

@@ -75,5 +75,5 @@ class PublicStatementForm(StatementForm, BotGuardForm):
 
 
 class VoteForm(forms.Form):
-    statement = forms.IntegerField()
-    choice = forms.TypedChoiceField(choices=Choice.choices, coerce=int)
+    statement = forms.IntegerField(label=_("Statement"))
+    choice = forms.TypedChoiceField(choices=Choice.choices, coerce=int, label=_("Your vote"))

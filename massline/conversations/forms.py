@@ -22,6 +22,7 @@ from massline.ideas.models import IdeaKind
 from massline.organization.models import Member, Unit
 from massline.people.models import Person, Place
 from massline.people.normalize import normalize_phone
+from massline.sections.models import PEOPLE_LANGUAGES
 from massline.struggles.models import Level, Struggle
 
 NEW = "new"
@@ -31,12 +32,14 @@ MAX_IDEAS = 30
 
 
 class IdeaForm(forms.Form):
-    kind = forms.ChoiceField(choices=IdeaKind.choices)
-    text = forms.CharField(max_length=2000)
+    kind = forms.ChoiceField(choices=IdeaKind.choices, label=_("Kind"))
+    text = forms.CharField(max_length=2000, label=_("Idea"))
 
 
 class ConversationForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(queryset=Person.objects.none(), required=False)
+    people = forms.ModelMultipleChoiceField(
+        queryset=Person.objects.none(), required=False, label=_("People")
+    )
     new_first_name = forms.CharField(max_length=100, required=False, label=_("First name"))
     new_last_name = forms.CharField(max_length=100, required=False, label=_("Last name"))
     new_phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
@@ -61,6 +64,11 @@ class ConversationForm(forms.Form):
         queryset=Member.objects.none(), required=False, label=_("Who follows up")
     )
     follow_up_note = forms.CharField(max_length=500, required=False, label=_("What for"))
+    language = forms.ChoiceField(
+        choices=[("", _("Their language, else mine")), *PEOPLE_LANGUAGES],
+        required=False,
+        label=_("Ideas said in"),
+    )
 
     def __init__(
         self,
@@ -194,4 +202,5 @@ class ConversationForm(forms.Form):
             ],
             assessments=assessments,
             follow_up=follow_up,
+            language=data.get("language", ""),
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from massline.conversations.models import Conversation, FollowUp
 from massline.ideas.models import Idea
+from massline.ideas.services import spoken_language
 from massline.organization.models import Member, Unit
 from massline.people.models import Person, Place
 from massline.struggles.models import Struggle
@@ -51,6 +52,7 @@ class ConversationRecord:
     ideas: list[IdeaRaised] = field(default_factory=list)
     assessments: list[AssessmentGiven] = field(default_factory=list)
     follow_up: FollowUpPlanned | None = None
+    language: str = ""  # what the ideas were said in; blank: the people's, else the member's
 
 
 @transaction.atomic
@@ -67,6 +69,7 @@ def record_conversation(record: ConversationRecord, *, by: Member) -> Conversati
     )
     conversation.people.set(record.people)
     sole_person = record.people[0] if len(record.people) == 1 else None
+    language = record.language or (spoken_language(record.people, by) if record.ideas else "")
     Idea.objects.bulk_create(
         Idea(
             unit=record.unit,
@@ -75,6 +78,7 @@ def record_conversation(record: ConversationRecord, *, by: Member) -> Conversati
             struggle=record.struggle,
             kind=idea.kind,
             text=idea.text,
+            language=language,
             recorded_by=by,
             raised_at=record.happened_at,
         )

@@ -282,6 +282,7 @@ def add_conversation(member: Member, body: dict) -> Conversation:
         "follow_up_note": _text(body, "follow_up_note"),
         "idea-kind": [str(idea.get("kind", "")) for idea in ideas],
         "idea-text": [str(idea.get("text", "")) for idea in ideas],
+        "language": _text(body, "language"),
     }
     for key, level in levels.items():
         values[f"level_{_id(key, 'levels')}"] = str(level or "")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from massline.conversations.models import Conversation
 from massline.organization.models import Unit
 from massline.people.models import Person
+from massline.sections.models import PEOPLE_LANGUAGES
 from massline.struggles.models import Struggle
 
 
@@ -36,6 +37,10 @@ class Idea(models.Model):
     )
     kind = models.CharField(max_length=20, choices=IdeaKind.choices)
     text = models.TextField()
+    # The language it was said in; blank for ideas recorded before anyone asked (unknown).
+    language = models.CharField(
+        _("said in"), max_length=10, choices=PEOPLE_LANGUAGES, blank=True, default=""
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,6 +13,13 @@ class UnitForm(forms.ModelForm):
         model = Unit
         fields = ["name", "slug", "kind", "parent", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "name": _("Name"),
+            "slug": _("Short name in links"),
+            "kind": _("Kind"),
+            "parent": _("Part of"),
+            "description": _("Description"),
+        }
 
     def __init__(self, *args, units: QuerySet[Unit], superuser: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -143,7 +143,12 @@ class Person(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["unit", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["unit", "last_name", "first_name"]),
+            # the people list walks this in name order and stops after a page, however many
+            # people there are (searches by name use trigram indexes: migration 0006)
+            models.Index(fields=["last_name", "first_name", "id"], name="person_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

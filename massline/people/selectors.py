@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -54,14 +55,16 @@ def search_people(people: QuerySet[Person], text: str) -> QuerySet[Person]:
     Contacts are encrypted, so there is no partial match on them: "(555) 123-4567" finds the
     person whose phone is +5551234567, "555" alone finds nobody by phone.
     """
+    text = text.strip()
+    # An email or a phone number is looked up by its blind index alone: no name holds an "@"
+    # or six digits, and matching the names too would read two trigram indexes for nothing.
+    if "@" in text:
+        return people.filter(contact_match(email=text))
+    if sum(ch.isdigit() for ch in text) >= 6:
+        return people.filter(contact_match(phone=text))
     match = Q()
     for word in text.split():
         match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    text = text.strip()
-    if "@" in text:
-        match |= contact_match(email=text)
-    elif sum(ch.isdigit() for ch in text) >= 6:
-        match |= contact_match(phone=text)
     return people.filter(match)
 
 
@@ -92,3 +95,90 @@ def filter_people(people: QuerySet[Person], criteria: dict) -> QuerySet[Person]:
     elif contact == "never":
         people = people.filter(last_contact_at__isnull=True)
     return people.select_related("place", "unit", "responsible")
+
+
+# The people list counts matches up to this many and then says "more than"; past it, counting
+# exactly would read every row of a large organization on every request.
+COUNT_LIMIT = 10_000
+LIST_ORDER = ("last_name", "first_name", "id")
+# What the people list shows of each person; the encrypted contacts and notes stay unread.
+LIST_UNREAD = ("phone_sealed", "email_sealed", "address_sealed", "sensitive_notes_sealed", "notes")
+
+
+@dataclass
+class PeoplePage:
+    """One page of the people list, read by keyset (after/before a person in name order)
+    rather than by offset, so a page deep in a million people costs the same as the first."""
+
+    people: list[Person]
+    count: int
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def count_is_bounded(self) -> bool:
+        """True when there are more than COUNT_LIMIT matches (`count` is then not exact)."""
+        return self.count > COUNT_LIMIT
+
+    @property
+    def count_limit(self) -> int:
+        return COUNT_LIMIT
+
+    @property
+    def first_pk(self) -> int | None:
+        return self.people[0].pk if self.people else None
+
+    @property
+    def last_pk(self) -> int | None:
+        return self.people[-1].pk if self.people else None
+
+
+def bounded_count(people: QuerySet[Person], limit: int = COUNT_LIMIT) -> int:
+    """How many people match, counting no further than `limit` + 1."""
+    return people.order_by().values("pk")[: limit + 1].count()
+
+
+def _beyond(anchor: dict, *, ascending: bool) -> Q:
+    """People after (or before) `anchor` in name order, as (last, first, id) > anchor's. The
+    redundant leading condition lets the database start its index scan at the anchor."""
+    op = "gt" if ascending else "lt"
+    last, first, pk = anchor["last_name"], anchor["first_name"], anchor["id"]
+    return Q(**{f"last_name__{op}e": last}) & (
+        Q(**{f"last_name__{op}": last})
+        | Q(last_name=last, **{f"first_name__{op}": first})
+        | Q(last_name=last, first_name=first, **{f"id__{op}": pk})
+    )
+
+
+def people_page(
+    people: QuerySet[Person], *, after: int | None = None, before: int | None = None, size: int
+) -> PeoplePage:
+    """The `size` people of `people` in name order that follow person `after` (or precede
+    person `before`; the first page if neither is given or that person is not in `people`).
+
+    The page is chosen by a narrow inner query (names and ids only, which the name-order index
+    answers and stops after one page); only those rows are read whole, with place and unit.
+    """
+    backwards = before is not None and after is None
+    anchor_pk = before if backwards else after
+    anchor = people.filter(pk=anchor_pk).values(*LIST_ORDER).first() if anchor_pk else None
+    ascending = not (backwards and anchor)
+    order = LIST_ORDER if ascending else tuple(f"-{name}" for name in LIST_ORDER)
+    chosen = people.order_by(*order)
+    if anchor:
+        chosen = chosen.filter(_beyond(anchor, ascending=ascending))
+    rows = list(
+        people.filter(pk__in=chosen.values("pk")[: size + 1])
+        .select_related(None)
+        .select_related("place", "unit")
+        .defer(*LIST_UNREAD)
+        .order_by(*order)
+    )
+    more = len(rows) > size
+    rows = rows[:size] if ascending else rows[:size][::-1]
+    return PeoplePage(
+        people=rows,
+        count=bounded_count(people),
+        has_previous=anchor is not None if ascending else more,
+        has_next=more if ascending else True,
+    )

@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
 from massline.organization.models import Unit
+from massline.people.bulk import (
+    CHUNK_ROWS,
+    PersonRow,
+    Staging,
+    copy_text,
+    is_postgresql,
+    map_chunks,
+    worker_sealer,
+)
 from massline.people.models import Person, Place
 from massline.people.normalize import normalize_email, normalize_phone
 from massline.people.services import duplicates_of
+from massline.vault import master_keys
+
+if TYPE_CHECKING:
+    from massline.sections.models import Dimension
 
 IMPORT_COLUMNS = ("first_name", "last_name", "phone", "email", "place", "notes")
 EXPORT_COLUMNS = ("first_name", "last_name", "phone", "email", "place", "notes", "unit")
@@ -33,10 +48,16 @@ class ImportReport:
     created: int = 0
     # Lines matching someone already recorded, when the caller asked to skip them (re-imports).
     existing: list[int] = field(default_factory=list)
+    # Errors counted but left out of `errors` (a large file reports its first ones only).
+    omitted_errors: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.omitted_errors
 
 
 def _decode(data: bytes, report: ImportReport) -> str:
@@ -52,9 +73,34 @@ def _decode(data: bytes, report: ImportReport) -> str:
     return "".join(decoded).removeprefix("\ufeff")
 
 
-def _clean_row(
+def _read_header(reader: Iterator[list[str]], report: ImportReport) -> list[str] | None:
+    """The lower-cased header, or None with the reason in `report`."""
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except StopIteration:
+        report.errors.append("line 1: the file is empty; expected a header row")
+        return None
+    except csv.Error as exc:
+        report.errors.append(f"line 1: {exc}")
+        return None
+    if "first_name" not in header:
+        report.errors.append("line 1: the header has no first_name column")
+        return None
+    report.unknown_columns = [c for c in header if c not in IMPORT_COLUMNS]
+    return header
+
+
+def _places_of(unit: Unit) -> dict[str, Place]:
+    return {place.name.casefold(): place for place in Place.objects.filter(unit=unit)}
+
+
+def clean_person_row(
     values: dict[str, str], places: dict[str, Place], unit: Unit
-) -> tuple[Person | None, list[str]]:
+) -> tuple[PersonRow | None, list[str]]:
+    """The one set of rules for a person read from a file: the clean row, or the problems.
+
+    Used by both importers (row by row and streaming), so they accept and refuse the same rows.
+    """
     problems = []
     first_name = values.get("first_name", "").strip()
     if not first_name:
@@ -76,16 +122,30 @@ def _clean_row(
     for column, limit in (("first_name", 100), ("last_name", 100)):
         if len(values.get(column, "")) > limit:
             problems.append(f"{column} is longer than {limit} characters")
-    person = Person(
-        unit=unit,
+    if problems:
+        return None, problems
+    row = PersonRow(
+        unit_id=unit.pk,
         first_name=first_name,
         last_name=values.get("last_name", "").strip(),
         phone=phone,
         email=email,
-        place=place,
         notes=values.get("notes", "").strip(),
+        place_id=place.pk if place else None,
     )
-    return (None if problems else person), problems
+    return row, problems
+
+
+def _person(row: PersonRow, unit: Unit) -> Person:
+    return Person(
+        unit=unit,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        phone=row.phone,
+        email=row.email,
+        place_id=row.place_id,
+        notes=row.notes,
+    )
 
 
 class _MappedReader:
@@ -126,19 +186,10 @@ def import_people(
     report = ImportReport()
     text = _decode(data, report)
     reader = csv.reader(io.StringIO(text, newline="")) if mapped is None else _MappedReader(mapped)
-    try:
-        header = [column.strip().lower() for column in next(reader)]
-    except StopIteration:
-        report.errors.append("line 1: the file is empty; expected a header row")
+    header = _read_header(reader, report)
+    if header is None:
         return report
-    except csv.Error as exc:
-        report.errors.append(f"line 1: {exc}")
-        return report
-    if "first_name" not in header:
-        report.errors.append("line 1: the header has no first_name column")
-        return report
-    report.unknown_columns = [c for c in header if c not in IMPORT_COLUMNS]
-    places = {place.name.casefold(): place for place in Place.objects.filter(unit=unit)}
+    places = _places_of(unit)
     seen: dict[tuple[str, str], int] = {}
     to_create: list[Person] = []
     created_lines: list[int] = []
@@ -159,7 +210,8 @@ def import_people(
                 f"line {line}: {len(row)} columns, but the header has {len(header)}"
             )
             continue
-        person, problems = _clean_row(dict(zip(header, row, strict=True)), places, unit)
+        clean, problems = clean_person_row(dict(zip(header, row, strict=True)), places, unit)
+        person = _person(clean, unit) if clean is not None else None
         if person is not None:
             for what, value in (("phone", person.phone), ("email", person.email)):
                 if value and (what, value) in seen:
@@ -184,17 +236,213 @@ def import_people(
     return report
 
 
+# --- streaming import of large files ------------------------------------------------------------
+
+REPORTED_ERRORS = 1000
+# Files at least this large are imported by import_people_stream on PostgreSQL.
+STREAM_FROM_BYTES = 1_000_000
+
+
+def streams_on_this_database(size: int) -> bool:
+    """Whether a file of `size` bytes goes through the streaming import (COPY)."""
+    return is_postgresql() and size >= STREAM_FROM_BYTES and len(master_keys()) == 1
+
+
+class _Errors:
+    """Bad lines: every one counted, the first REPORTED_ERRORS (by line) kept for the report."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[int, str]] = []
+        self.count = 0
+
+    def add(self, line: int, message: str) -> None:
+        self.count += 1
+        self.kept.append((line, message))
+        if len(self.kept) >= 2 * REPORTED_ERRORS:
+            self.kept = sorted(self.kept)[:REPORTED_ERRORS]
+
+    def report_to(self, report: ImportReport) -> None:
+        report.errors = [message for _line, message in sorted(self.kept)[:REPORTED_ERRORS]]
+        report.omitted_errors = self.count - len(report.errors)
+
+
+@dataclass(frozen=True)
+class _Checking:
+    """What the workers of a streaming import need to read, clean and seal rows."""
+
+    header: list[str]
+    places: dict[str, Place]
+    unit: Unit
+    copy_text: bool  # stage as COPY text (PostgreSQL) rather than tuples
+
+
+class _Checked(NamedTuple):
+    rows: int
+    errors: list[tuple[int, str]]
+    staged: bytes | list[tuple]
+    stopped: bool  # the CSV could not be read past a line: the import reads no further
+
+
+def _decoded(first: int, raw_lines: list[bytes], errors: list[tuple[int, str]]) -> list[str]:
+    """Decode UTF-8 line by line, naming every line that is not (as `_decode` does)."""
+    lines = []
+    for number, raw in enumerate(raw_lines, start=first):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            errors.append((number, f"line {number}: not valid UTF-8 text"))
+            lines.append(raw.decode("utf-8", errors="replace"))
+    return lines
+
+
+def _check_chunk(checking: _Checking, chunk: tuple[int, list[bytes]]) -> _Checked:
+    """Read, clean and seal the rows of some whole lines of the file (in a worker).
+
+    The same steps as `import_people`, row for row: blank rows skipped, column counts
+    checked, then `clean_person_row`.
+    """
+    first, raw_lines = chunk
+    sealer = worker_sealer()
+    errors: list[tuple[int, str]] = []
+    reader = csv.reader(_decoded(first, raw_lines, errors))
+    header, staged, rows = checking.header, [], 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = first + reader.line_num - 1
+            errors.append((line, f"line {line}: {exc}"))
+            return _Checked(rows, errors, b"" if checking.copy_text else [], True)
+        line = first + reader.line_num - 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows += 1
+        if len(cells) != len(header):
+            errors.append(
+                (line, f"line {line}: {len(cells)} columns, but the header has {len(header)}")
+            )
+            continue
+        values = dict(zip(header, cells, strict=True))
+        clean, problems = clean_person_row(values, checking.places, checking.unit)
+        if clean is None:
+            errors.append((line, f"line {line}: {'; '.join(problems)}"))
+        else:
+            staged.append((line, *sealer.seal(clean)))
+    return _Checked(rows, errors, copy_text(staged) if checking.copy_text else staged, False)
+
+
+def _line_chunks(stream: BinaryIO, first: int, size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, raw lines): about `size` lines at a time, cut only where a
+    record ends (an even number of quotes so far), so a quoted field may hold line breaks."""
+    chunk: list[bytes] = []
+    quotes = 0
+    for raw in stream:
+        chunk.append(raw)
+        quotes += raw.count(b'"')
+        if len(chunk) >= size and (quotes % 2 == 0 or len(chunk) >= 4 * size):
+            yield first, chunk
+            first, chunk, quotes = first + len(chunk), [], 0
+    if chunk:
+        yield first, chunk
+
+
+def _header_of(stream: BinaryIO, report: ImportReport, errors: _Errors) -> list[str] | None:
+    """Read the header line(s) of a stream as `import_people` reads the header of a file."""
+    header_lines = next(_line_chunks(stream, 1, 1), (1, []))[1]
+    problems: list[tuple[int, str]] = []
+    text = _decoded(1, header_lines, problems)
+    for line, message in problems:
+        errors.add(line, message)
+    if text:
+        text[0] = text[0].removeprefix("\ufeff")
+    header = _read_header(csv.reader(text), report)
+    if header is None:
+        report.errors[:0] = [message for _line, message in problems]
+    return header
+
+
+def _duplicate_error(phone_first: int | None, email_first: int | None) -> list[str]:
+    problems = []
+    if phone_first is not None:
+        problems.append(f"same phone as line {phone_first}")
+    if email_first is not None:
+        problems.append(f"same email as line {email_first}")
+    return problems
+
+
+def import_people_stream(
+    stream: BinaryIO,
+    *,
+    unit: Unit,
+    existing: QuerySet[Person],
+    dry_run: bool = False,
+    skip_existing: bool = False,
+    workers: int = 1,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportReport:
+    """`import_people` for files of any size: the same rules and report, in flat memory.
+
+    The file is read chunk by chunk; rows are cleaned by `clean_person_row` and sealed (in
+    `workers` processes), staged by COPY, checked for duplicates in SQL (bulk.Staging) and
+    written with INSERT ... SELECT, all in one transaction that writes nothing if any row is
+    bad. The report names the first REPORTED_ERRORS bad lines and counts all of them.
+    `progress(stage, rows, bytes read)` is called after each chunk ("reading") and as the
+    later stages begin ("checking duplicates", "writing").
+    """
+    report, errors = ImportReport(), _Errors()
+    header = _header_of(stream, report, errors)
+    if header is None:
+        return report
+    checking = _Checking(header, _places_of(unit), unit, copy_text=is_postgresql())
+    chunks = _line_chunks(stream, 2, chunk_rows)
+    with transaction.atomic(), Staging(existing) as staging:
+        for checked in map_chunks(partial(_check_chunk, checking), chunks, workers=workers):
+            report.rows += checked.rows
+            for line, message in checked.errors:
+                errors.add(line, message)
+            staging.add(checked.staged)
+            if progress is not None:
+                progress("reading", report.rows, stream.tell())
+            if checked.stopped:
+                break
+        if progress is not None:
+            progress("checking duplicates", report.rows, stream.tell())
+        for line, phone_first, email_first, known in staging.duplicates():
+            problems = _duplicate_error(phone_first, email_first)
+            if known and skip_existing and not problems:
+                report.existing.append(line)
+                continue
+            if known:
+                problems.append("duplicate of a person already recorded (same phone or email)")
+            errors.add(line, f"line {line}: {'; '.join(problems)}")
+        errors.report_to(report)
+        if report.ok and not dry_run:
+            if progress is not None:
+                progress("writing", report.rows, stream.tell())
+            report.created = staging.write(skip_known=skip_existing)
+    return report
+
+
 def _safe_cell(value: str) -> str:
     """Stop spreadsheets from running a cell as a formula (CSV injection)."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def export_people(people: Iterable[Person], out: io.TextIOBase) -> int:
-    """Write people as CSV; returns how many were written."""
+def export_people(
+    people: Iterable[Person], out: io.TextIOBase, dimensions: Sequence[Dimension] = ()
+) -> int:
+    """Write people as CSV; returns how many were written. Section values only on the
+    `dimensions` given: the exporter chose them and a second member approved
+    (massline.sections.people_export); none otherwise."""
+    from massline.sections.people_export import labels
+
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([*EXPORT_COLUMNS, *(dimension.name for dimension in dimensions)])
     count = 0
-    for person in people:
+    for person, values in labels(people, list(dimensions)):
         writer.writerow(
             [
                 _safe_cell(person.first_name),
@@ -204,6 +452,7 @@ def export_people(people: Iterable[Person], out: io.TextIOBase) -> int:
                 _safe_cell(person.place.name if person.place else ""),
                 _safe_cell(person.notes),
                 person.unit.slug,
+                *(_safe_cell(value) for value in values),
             ]
         )
         count += 1

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,33 +10,45 @@ from massline.audit import services as audit
 from massline.organization.models import Member
 from massline.people.forms import PeopleFilterForm, PersonForm, SealForm
 from massline.people.models import SealedIdentity
-from massline.people.selectors import filter_people
+from massline.people.selectors import filter_people, people_page
 from massline.people.services import ConcurrentEditError, seal_identity, update_person
 from massline.web.timeline import person_timeline
 
 PAGE_SIZE = 50
 
 
+def _pk_param(request: HttpRequest, name: str) -> int | None:
+    """A person id from the query string; anything else (or past a bigint) is no anchor."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
 def people_list(request: HttpRequest) -> HttpResponse:
     member = request.user
-    people = access.visible_people(member)
     form = PeopleFilterForm(
         request.GET or None,
         units=access.visible_units(member),
         places=access.visible_places(member),
         struggles=access.visible_struggles(member),
     )
-    if form.is_bound and form.is_valid():
-        people = filter_people(people, form.cleaned_data)
-    else:
-        people = filter_people(people, {})
-    page = Paginator(people.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = people_page(
+        filter_people(access.visible_people(member), criteria),
+        after=_pk_param(request, "after"),
+        before=_pk_param(request, "before"),
+        size=PAGE_SIZE,
     )
-    if form.is_bound and form.is_valid() and any(form.cleaned_data.values()):
-        query = form.cleaned_data.get("q")
-        audit.record(request, "search", query=query, filtered=True, results=page.paginator.count)
-    context = {"form": form, "page": page, "query": request.GET.urlencode()}
+    if any(criteria.values()):
+        audit.record(request, "search", query=criteria.get("q"), filtered=True, results=page.count)
+    query = request.GET.copy()
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "show_level": bool(criteria.get("struggle")),
+    }
     template = "people/_results.html" if request.htmx else "people/list.html"
     return render(request, template, context)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from massline import access
 from massline.ideas.models import Idea, IdeaKind
+from massline.ideas.services import spoken_language
 from massline.organization.models import Member, Membership, Role, Unit
 from massline.people.models import Person
 from massline.rounds.breadth import count_breadth
@@ -198,7 +199,11 @@ def submit_public_idea(round_: Round, *, text: str, kind: str = IdeaKind.PROPOSA
         raise RoundError(_("This round is not gathering ideas any more."))
     with transaction.atomic():
         idea = Idea.objects.create(
-            unit=round_.leading_unit, struggle=round_.struggle, kind=kind, text=text.strip()
+            unit=round_.leading_unit,
+            struggle=round_.struggle,
+            kind=kind,
+            text=text.strip(),
+            language=spoken_language(),  # the visitor's: the form follows their browser
         )
         entry = PoolEntry.of(round_, idea)
         entry.save()
@@ -216,6 +221,7 @@ def add_to_board(round_: Round, text: str, *, kind: str, by: Member) -> PoolEntr
             struggle=round_.struggle,
             kind=kind,
             text=text.strip(),
+            language=spoken_language(by=by),
             recorded_by=by,
         )
         entry = PoolEntry.of(round_, idea)
@@ -461,6 +467,7 @@ def record_reception(
             struggle=round_.struggle,
             kind=kind or KIND_FOR_RESPONSE[Response(response)],
             text=said.strip(),
+            language=spoken_language([person], by),
             recorded_by=by,
         )
         PoolEntry.of(round_, idea, level=level).save()

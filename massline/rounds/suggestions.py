@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from massline.engines.themes import assign, find_themes
+from massline.engines.themes import LanguageGrouping, assign, find_themes
 from massline.engines.themes.keywords import label_from_keywords, theme_keywords
 from massline.organization.models import Member
 from massline.rounds import services
@@ -68,6 +68,19 @@ def latest_done(round_: Round) -> ThemeSuggestion | None:
 
 def is_stale(job: ThemeSuggestion) -> bool:
     return job.active and job.updated_at < timezone.now() - STALE_AFTER
+
+
+def language_grouping(job: ThemeSuggestion | None) -> LanguageGrouping | None:
+    """Whether the run grouped within each language, and how many ideas each had (None for
+    runs made before ideas carried a language)."""
+    stored = (job.model_state or {}).get("grouping") if job is not None else None
+    return LanguageGrouping.from_dict(stored) if stored else None
+
+
+def draft_language(job: ThemeSuggestion, draft: DraftTheme) -> str:
+    """The language every idea of the engine's draft was said in ("" when mixed or unknown)."""
+    said_in = (job.model_state or {}).get("said_in") or {}
+    return said_in.get(str(draft.engine_theme), "") if draft.engine_theme is not None else ""
 
 
 def open_drafts(job: ThemeSuggestion) -> QuerySet[DraftTheme]:
@@ -194,10 +207,14 @@ def _run(job: ThemeSuggestion) -> None:
     if round_.state != RoundState.CONCENTRATING:
         _fail(job.pk, _("The round is no longer concentrating."))
         return
-    rows = list(board_entries(round_).order_by("pk").values_list("pk", "idea__text"))
-    ids = [pk for pk, _ in rows]
+    rows = list(
+        board_entries(round_).order_by("pk").values_list("pk", "idea__text", "idea__language")
+    )
     result = find_themes(
-        [text for _, text in rows], ids=ids, progress=lambda msg: _report(job.pk, msg)
+        [text for _pk, text, _language in rows],
+        ids=[pk for pk, _text, _language in rows],
+        languages=[language for _pk, _text, language in rows],
+        progress=lambda msg: _report(job.pk, msg),
     )
     _report(job.pk, "saving the drafts", 90)
     with transaction.atomic():
@@ -223,7 +240,11 @@ def _run(job: ThemeSuggestion) -> None:
                 f"{len(result.themes)} draft themes, {len(result.unassigned)} ideas on their "
                 f"own, {len(result.duplicates)} possible duplicates"
             ),
-            model_state=result.model_state.to_dict(),
+            model_state={
+                **result.model_state.to_dict(),
+                "grouping": result.grouping.to_dict() if result.grouping else None,
+                "said_in": {str(t.id): t.language for t in result.themes if t.language},
+            },
             unassigned=list(result.unassigned),
             duplicates=[list(pair) for pair in result.duplicates],
             finished_at=timezone.now(),
@@ -391,15 +412,18 @@ def suggest_for_new(round_: Round) -> int:
         )
         .distinct()
         .order_by("pk")
-        .values_list("pk", "idea__text")
+        .values_list("pk", "idea__text", "idea__language")
     )
     decided = _decided_theme_by_engine_id(job)
     if not rows or not decided:
         return 0
     placements = []
-    for (pk, _text), engine_id in zip(
-        rows, assign(job.model_state, [t for _pk, t in rows]), strict=True
-    ):
+    engine_ids = assign(
+        job.model_state,
+        [text for _pk, text, _language in rows],
+        languages=[language for _pk, _text, language in rows],
+    )
+    for (pk, _text, _language), engine_id in zip(rows, engine_ids, strict=True):
         if engine_id is not None and engine_id not in decided:
             continue  # its draft is still open: ask again once it is decided
         theme_id = decided.get(engine_id) if engine_id is not None else None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massline import access
+from massline.people.models import Person
 from massline.rounds import selectors, services
 from massline.rounds.forms import (
     ActionForm,
@@ -34,6 +35,7 @@ from massline.web.navigation import qr_svg, show_errors
 from massline.web.public import client_address, under_limit
 
 PUBLIC_IDEAS_PER_WINDOW = 5
+RETURN_LIST_SIZE = 50
 PUBLIC_WINDOW_SECONDS = 600
 
 
@@ -276,6 +278,8 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             }
         )
     changes = [(new, _word_diff(old.summary, new.summary)) for old, new in pairwise(versions)]
+    returning = round_.state == RoundState.RETURNING and line.published_at
+    bring_to = selectors.return_list(member, line) if returning else Person.objects.none()
     return render(
         request,
         "rounds/line.html",
@@ -289,9 +293,9 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             "themes": current.themes.all(),
             "quotes": current.entries.select_related("idea")[:30],
             "tallies": selectors.reception_tallies(line),
-            "return_list": selectors.return_list(member, line)
-            if round_.state == RoundState.RETURNING and line.published_at
-            else [],
+            # a page at a time: an organizer may keep ties with thousands of people
+            "return_list": bring_to[:RETURN_LIST_SIZE],
+            "return_count": bring_to.count() if returning else 0,
             "reception_form": ReceptionForm(),
         },
     )

@@ -7,4 +7,7 @@ class SectionsConfig(AppConfig):
     verbose_name = _("Sections of the masses")
 
     def ready(self) -> None:
-        from massline.sections import language, translations  # noqa: F401  (signals)
+        from massline.sections import language, tally, tokens, translations  # noqa: F401
+        from massline.vault.rotation import reindexers
+
+        reindexers["sections.PersonSection"] = tokens.retoken

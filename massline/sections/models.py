@@ -2,8 +2,9 @@
 
 An organization (a unit at the top of the tree) chooses its own dimensions (shift, grade,
 nationality, language, ...) and their values. A person carries at most one value per
-dimension; no row means "unknown". Values are referenced by id, never copied as text onto the
-person, so a breakdown is one GROUP BY on an indexed table.
+dimension; no row means "unknown". A person's value is stored as a keyed token, not as the
+value's id (see `massline.sections.tokens` for what that hides and what it does not), so a
+breakdown is still one GROUP BY on an indexed table, by token.
 """
 
 from __future__ import annotations
@@ -95,11 +96,12 @@ class SectionValue(models.Model):
 
 
 class PersonSection(models.Model):
-    """A person's value on one dimension. Absent means unknown."""
+    """A person's value on one dimension, as a token only the vault key maps back to a value
+    (`massline.sections.tokens`). Absent means unknown."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="sections")
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
-    value = models.ForeignKey(SectionValue, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -109,14 +111,81 @@ class PersonSection(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "dimension"], name="one_value_per_dimension")
         ]
-        # Breadth by section joins a theme's people to this table on person and reads the
-        # dimension and value: with all three in one index that is an index-only scan.
         indexes = [
-            models.Index(fields=["person", "dimension", "value"], name="personsection_covering")
+            # A population's breakdown joins its people here on person and reads dimension and
+            # token: with all three in one index that is an index-only scan.
+            models.Index(fields=["person", "dimension", "token"], name="personsection_covering"),
+            # Filtering people by a section looks its tokens up.
+            models.Index(fields=["dimension", "token"], name="personsection_by_token"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id}: {self.value_id}"
+        return f"{self.person_id}: {self.dimension_id}"
+
+
+class ThemeTally(models.Model):
+    """A theme's breadth by section kept counted, so a big theme's board line reads a few rows
+    instead of joining tens of thousands of people to their sections on every view.
+
+    `people` and the theme's `ThemeSectionCount` rows describe exactly the `RaisedBy` rows;
+    `tally.sync_themes` brings them up to the theme's pool entries (whichever service moved
+    them) by counting only the people who came or went.
+    """
+
+    theme = models.OneToOneField("rounds.Theme", on_delete=models.CASCADE, related_name="+")
+    people = models.PositiveIntegerField(default=0)
+    # The theme's pool entries when last counted (how many, the sum of their ids and of their
+    # scrambled ids): read from an index alone, it tells whether anything moved since.
+    entries = models.PositiveIntegerField(default=0)
+    entry_sum = models.BigIntegerField(default=0)
+    entry_hashes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.theme_id}: {self.people}"
+
+    @property
+    def fingerprint(self) -> tuple[int, int, int]:
+        return (self.entries, self.entry_sum, self.entry_hashes)
+
+
+class RaisedBy(models.Model):
+    """One person counted in a theme's tally."""
+
+    # looked up by theme through the unique constraint's index, which starts with it
+    theme = models.ForeignKey(
+        "rounds.Theme", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "person"], name="raised_by_once"),
+        ]
+        indexes = [models.Index(fields=["person"], name="raisedby_person")]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id}: {self.person_id}"
+
+
+class ThemeSectionCount(models.Model):
+    """How many of a theme's people carry one token (a value: see `tokens`)."""
+
+    theme = models.ForeignKey(
+        "rounds.Theme", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, editable=False)
+    people = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme", "dimension", "token"], name="one_count_per_theme_token"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id}/{self.dimension_id}: {self.people}"
 
 
 class SensitiveBreakdownRight(models.Model):
@@ -232,3 +301,16 @@ class ReceptionLanguage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reception_id}: {self.language}"
+
+
+class SectionExport(models.Model):
+    """The dimensions a people export carries, chosen by the exporter: the export request's
+    approval covers exactly these (`people_export.gate`)."""
+
+    request = models.OneToOneField(
+        "audit.ExportRequest", on_delete=models.CASCADE, related_name="section_export"
+    )
+    dimensions = models.ManyToManyField(Dimension, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}"

@@ -2,28 +2,33 @@
 
 Every count leaves here as a `suppression.Cell`; the templates, and anything that exports or
 serves these numbers, render `Cell.visible_count` or "fewer than N", never `Cell.count`.
+The database groups by token (a person's value as stored: see `tokens`); the few tokens of
+each dimension are mapped back to its values here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from massline import access
 from massline.organization.models import Member, Unit
 from massline.people.models import Person
 from massline.rounds.models import Line, LineVersion, PoolEntry, Reception, Response, Round, Theme
+from massline.sections import tally
 from massline.sections.models import (
     DEFAULT_MINIMUM_CELL,
     Dimension,
     PersonSection,
     SectionRules,
     SectionValue,
+    ThemeSectionCount,
 )
 from massline.sections.suppression import Cell, suppress
+from massline.sections.tokens import values_by_token
 
 UNKNOWN = None
 # Receptions "diverge sharply" when the share that agrees differs by this many points or more
@@ -88,47 +93,39 @@ def _rows(
     return rows
 
 
-def theme_breakdowns(member: Member, round_: Round, themes: list[Theme]) -> dict[int, Breakdown]:
-    """Who raised each theme, by section: one query for the whole board.
+def _by_value(
+    dimensions: list[Dimension], counts: Iterable[tuple[int, str, int]]
+) -> dict[int, dict[int, int]]:
+    """(dimension id, token, n) -> dimension id -> value id -> n; a token of no current value
+    (of a value since deleted) is left out, so those people count as unknown."""
+    values = values_by_token(dimensions)
+    known: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for dimension_id, token, n in counts:
+        value = values.get(token)
+        if value is not None and value.dimension_id == dimension_id:
+            known[dimension_id][value.pk] += n
+    return known
 
-    Each theme's distinct people first (a person who raised it twice counts once), then their
-    values through the covering index; the same statement counts each theme's total.
-    """
+
+def theme_breakdowns(member: Member, round_: Round, themes: list[Theme]) -> dict[int, Breakdown]:
+    """Who raised each theme, by section, from the kept tallies (`tally`): a few rows per
+    theme however many people raised it, brought up to date with the pool first."""
     dimensions = dimensions_for(member, round_.leading_unit)
     if not dimensions or not themes:
         return {}
     minimum = minimum_cell(access.organization_id(round_.leading_unit))
-    theme_ids = [theme.pk for theme in themes]
-    dimension_ids = [dimension.pk for dimension in dimensions]
-    in_themes = ", ".join(["%s"] * len(theme_ids))
-    in_dimensions = ", ".join(["%s"] * len(dimension_ids))
-    sql = f"""
-        WITH raised AS (
-            SELECT DISTINCT theme_id, person_id FROM {PoolEntry._meta.db_table}
-            WHERE theme_id IN ({in_themes}) AND person_id IS NOT NULL
-        )
-        SELECT theme_id, NULL, NULL, COUNT(*) FROM raised GROUP BY theme_id
-        UNION ALL
-        SELECT r.theme_id, s.dimension_id, s.value_id, COUNT(*)
-        FROM raised r JOIN {PersonSection._meta.db_table} s ON s.person_id = r.person_id
-        WHERE s.dimension_id IN ({in_dimensions})
-        GROUP BY r.theme_id, s.dimension_id, s.value_id
-    """
-    totals: dict[int, int] = {}
-    known: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*theme_ids, *dimension_ids])
-        for theme_id, dimension_id, value_id, n in cursor.fetchall():
-            if dimension_id is None:
-                totals[theme_id] = n
-            else:
-                known[theme_id][dimension_id][value_id] = n
+    totals = tally.sync_themes([theme.pk for theme in themes])
+    rows: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for theme_id, dimension_id, token, n in ThemeSectionCount.objects.filter(
+        theme_id__in=totals, dimension__in=dimensions, people__gt=0
+    ).values_list("theme_id", "dimension_id", "token", "people"):
+        rows[theme_id].append((dimension_id, token, n))
     result = {}
     for theme in themes:
-        total = totals.get(theme.pk, 0)
-        breakdown = Breakdown(total=total, minimum=minimum)
+        breakdown = Breakdown(total=totals.get(theme.pk, 0), minimum=minimum)
         if not breakdown.too_small:
-            breakdown.rows = _rows(dimensions, total, known.get(theme.pk, {}), minimum)
+            known = _by_value(dimensions, rows.get(theme.pk, []))
+            breakdown.rows = _rows(dimensions, breakdown.total, known, minimum)
         result[theme.pk] = breakdown
     return result
 
@@ -142,16 +139,13 @@ def people_breakdown(
     breakdown = Breakdown(total=total, minimum=minimum)
     if breakdown.too_small or not dimensions:
         return breakdown
-    known: dict[int, dict[int, int]] = defaultdict(dict)
     counts = (
         PersonSection.objects.filter(person_id__in=ids, dimension__in=dimensions)
-        .values_list("dimension_id", "value_id")
+        .values_list("dimension_id", "token")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for dimension_id, value_id, n in counts:
-        known[dimension_id][value_id] = n
-    breakdown.rows = _rows(dimensions, total, known, minimum)
+    breakdown.rows = _rows(dimensions, total, _by_value(dimensions, counts), minimum)
     return breakdown
 
 
@@ -209,17 +203,19 @@ def _one_section(
     in_units = PersonSection.objects.filter(person__unit__in=round_.units.all())
     ids = people.values("pk")
     for dimension in dimensions:
-        behind = (
+        behind = _by_value(
+            [dimension],
             PersonSection.objects.filter(person_id__in=ids, dimension=dimension)
-            .values_list("value_id")
+            .values_list("dimension_id", "token")
             .annotate(n=Count("id"))
-            .order_by()
-        )
-        behind = list(behind)
-        if len(behind) != 1 or behind[0][1] < minimum:
+            .order_by(),
+        )[dimension.pk]
+        if len(behind) != 1 or next(iter(behind.values())) < minimum:
             continue
-        if in_units.filter(dimension=dimension).values("value_id").distinct().count() > 1:
-            value = next(v for v in dimension.values.all() if v.pk == behind[0][0])
+        by_token = values_by_token([dimension])
+        tokens = in_units.filter(dimension=dimension).values_list("token", flat=True).distinct()
+        if len({by_token[token].pk for token in tokens if token in by_token}) > 1:
+            value = next(v for v in dimension.values.all() if v.pk in behind)
             found.append((dimension, value))
     return found
 
@@ -234,7 +230,7 @@ def _divergent(
         PersonSection.objects.filter(
             person_id__in=reached.values("person_id"), dimension__in=dimensions
         )
-        .values_list("dimension_id", "value_id")
+        .values_list("dimension_id", "token")
         .annotate(
             n=Count("id", distinct=True),
             agrees=Count(
@@ -248,8 +244,16 @@ def _divergent(
         )
         .order_by()
     )
+    # per value (a value may sit under two tokens while a key rotation is under way)
+    values = values_by_token(dimensions)
+    summed: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for dimension_id, token, n, agrees in counts:
+        if token in values:
+            cell = summed[(dimension_id, values[token].pk)]
+            cell[0] += n
+            cell[1] += agrees
     by_dimension: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for dimension_id, value_id, n, agrees in counts:
+    for (dimension_id, value_id), (n, agrees) in summed.items():
         if n >= minimum:
             by_dimension[dimension_id].append((value_id, n, agrees))
     found = []
@@ -265,13 +269,17 @@ def _divergent(
     return found
 
 
+def current_values(person: Person, dimensions: list[Dimension]) -> dict[int, SectionValue]:
+    """A person's known values on these dimensions: dimension id -> value."""
+    values = values_by_token(dimensions)
+    rows = PersonSection.objects.filter(person=person, dimension__in=dimensions).values_list(
+        "dimension_id", "token"
+    )
+    return {dimension_id: values[token] for dimension_id, token in rows if token in values}
+
+
 def person_values(member: Member, person: Person) -> list[tuple[Dimension, SectionValue | None]]:
     """A person's value on each dimension the member may see (None: unknown)."""
     dimensions = dimensions_for(member, person.unit)
-    chosen = {
-        ps.dimension_id: ps.value
-        for ps in PersonSection.objects.filter(
-            person=person, dimension__in=dimensions
-        ).select_related("value")
-    }
+    chosen = current_values(person, dimensions)
     return [(dimension, chosen.get(dimension.pk)) for dimension in dimensions]

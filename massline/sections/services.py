@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from massline import access
 from massline.organization.models import Member, Unit
 from massline.people.models import Person
+from massline.sections import tally, tokens
 from massline.sections.models import (
     SENSITIVE_TOPICS,
     Dimension,
@@ -102,7 +103,8 @@ def revoke_sensitive_right(organization: Unit, member: Member, *, by: Member) ->
 def set_person_values(
     person: Person, chosen: dict[int, int | None], *, by: Member
 ) -> list[PersonSection]:
-    """Record a person's values: dimension id -> value id, or None for unknown.
+    """Record a person's values: dimension id -> value id, or None for unknown. Stored as
+    tokens (`tokens`), and the tallies of the themes they raised follow.
 
     Only dimensions the member may see are touched; a value of another dimension or of
     another organization is refused, and nothing is saved.
@@ -121,15 +123,27 @@ def set_person_values(
             and not SectionValue.objects.filter(pk=value_id, dimension_id=dimension_id).exists()
         ):
             raise ValidationError(_("That value does not belong to its dimension."))
-    saved = []
+    current = dict(
+        PersonSection.objects.filter(person=person, dimension_id__in=chosen).values_list(
+            "dimension_id", "token"
+        )
+    )
+    saved, moves = [], []
     for dimension_id, value_id in chosen.items():
+        old = current.get(dimension_id)
         if value_id is None:
             PersonSection.objects.filter(person=person, dimension_id=dimension_id).delete()
+            if old:
+                moves.append((dimension_id, old, None))
             continue
+        token = tokens.token_for(dimension_id, value_id)
         row, _created = PersonSection.objects.update_or_create(
             person=person,
             dimension_id=dimension_id,
-            defaults={"value_id": value_id, "recorded_by": by},
+            defaults={"token": token, "recorded_by": by},
         )
+        if old != token:
+            moves.append((dimension_id, old, token))
         saved.append(row)
+    tally.person_changed(person.pk, moves)
     return saved

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 from massline import access
 from massline.audit.services import record
 from massline.organization.models import Member
+from massline.rounds import services as rounds
 from massline.rounds.models import Line, PoolEntry
-from massline.sections import selectors, services, translations
+from massline.sections import exports, selectors, services, translations
 from massline.sections.forms import (
     DimensionForm,
     LineTranslationForm,
@@ -31,7 +32,7 @@ from massline.sections.forms import (
 )
 from massline.sections.language import CODES, set_member_language
 from massline.sections.middleware import SESSION_KEY
-from massline.sections.models import PersonSection, SensitiveBreakdownRight
+from massline.sections.models import SensitiveBreakdownRight
 from massline.web.navigation import safe_next, show_errors
 
 
@@ -159,11 +160,10 @@ def person_sections(request: HttpRequest, pk: int) -> HttpResponse:
     person's record, since a value can be as sensitive as a phone number."""
     person = access.get_visible_or_404(access.visible_people(request.user), pk=pk)
     dimensions = selectors.dimensions_for(request.user, person.unit)
-    current = dict(
-        PersonSection.objects.filter(person=person, dimension__in=dimensions).values_list(
-            "dimension_id", "value_id"
-        )
-    )
+    current = {
+        dimension_id: value.pk
+        for dimension_id, value in selectors.current_values(person, dimensions).items()
+    }
     form = PersonSectionsForm(request.POST or None, dimensions=dimensions, current=current)
     language_form = PersonLanguageForm(
         request.POST or None,
@@ -243,3 +243,18 @@ def line_flyer(request: HttpRequest, pk: int) -> HttpResponse:
             "rounds/flyer.html",
             {"line": line, "current": translated, "quotes": quotes, "round": line.round},
         )
+
+
+def round_breadth_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board's breadth by section as CSV: each theme's and line's cells as their pages
+    show them (`exports`), for those who run the board."""
+    round_ = access.get_visible_or_404(
+        access.visible_rounds(request.user).select_related("leading_unit"), pk=pk
+    )
+    if not rounds.leads(request.user, round_):
+        raise Http404("Not found")
+    response = HttpResponse(
+        exports.round_csv(request.user, round_), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="round-{round_.pk}-sections.csv"'
+    return response

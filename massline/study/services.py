@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from massline import access
 from massline.ideas.models import Idea, IdeaKind
+from massline.ideas.services import spoken_language
 from massline.organization.models import Member, Membership, Role, Unit
 from massline.people.models import Person
 from massline.rounds.models import Line, PoolEntry, Round, RoundState
@@ -382,6 +383,7 @@ def raise_question(session: StudySession, *, text: str, round_: Round, by: Membe
         struggle=round_.struggle,
         kind=IdeaKind.QUESTION,
         text=text,
+        language=spoken_language(by=by),
         recorded_by=by,
     )
     entry = PoolEntry.of(round_, idea)

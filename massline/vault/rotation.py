@@ -21,6 +21,10 @@ from massline.vault.keys import current_key_id
 
 BATCH = 500
 
+# Blind indexes kept outside `Sealed` columns (a person's section tokens) register a function
+# here that moves them under the current key and says how many rows it changed.
+reindexers: dict[str, Callable[[], int]] = {}
+
 
 @dataclass
 class RotationReport:
@@ -74,6 +78,11 @@ def rotate(progress: Callable[[str], None] | None = None) -> RotationReport:
             report.sealed_rows[model._meta.label] = count
             if progress:
                 progress(f"{model._meta.label}: {count} rows re-sealed")
+        for label, reindex in reindexers.items():
+            count = reindex()
+            report.sealed_rows[label] = count
+            if progress:
+                progress(f"{label}: {count} rows re-indexed")
     return report
 
 

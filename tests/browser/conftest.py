@@ -50,3 +50,16 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
+
+
+def open_more(page):
+    """Open the main navigation's "More" menu, where the links past the first few are kept
+    (and Log out); returns the navigation."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("details.more > summary").click()
+    return nav
+
+
+def more_link(page, name: str):
+    """A link of the main navigation kept under "More": opens the menu, returns the link."""
+    return open_more(page).get_by_role("link", name=name, exact=True)

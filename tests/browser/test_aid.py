@@ -15,7 +15,7 @@ from massline.organization.models import Role
 from massline.rounds import services as rounds
 from massline.rounds.models import PoolEntry
 from tests import factories as f
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, more_link
 from tests.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -53,7 +53,7 @@ def test_request_claim_deliver_talk_and_count(world: World, phone, monkeypatch) 
 
     # A volunteer sees only the area on the board, claims, and then sees the address.
     log_in(phone, "vera", f.PASSWORD)
-    phone.get_by_role("link", name="Serve the people").click()
+    more_link(phone, "Serve the people").click()
     phone.get_by_role("link", name=program.name).click()
     expect(phone.locator("#headline")).to_have_text("0")
     phone.get_by_role("link", name="Open the board").click()

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from massline.assemblies.models import Ballot, Decision, Minutes, MinutesState, TokenReceipt
 from massline.organization.models import Role
 from tests import factories as f
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, more_link
 from tests.browser.test_round import PhoneFor, fits, local, phone_for  # noqa: F401
 from tests.conftest import World
 
@@ -30,7 +30,7 @@ AMENDED = "Withhold the increase together from 1 May and meet in the lobby"
 
 
 def call_assembly(page: Page, title: str, quorum: int, starts_at) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assemblies").click()
+    more_link(page, "Assemblies").click()
     page.get_by_role("link", name="Call an assembly").click()
     page.get_by_label("Kind of meeting").select_option(label="General meeting")
     page.get_by_label("Title").fill(title)
@@ -53,7 +53,7 @@ def member_phone(phone_for: PhoneFor, username: str) -> Page:  # noqa: F811
 
 
 def check_in(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Assemblies").click()
+    more_link(page, "Assemblies").click()
     page.get_by_role("link", name="Spring general meeting").click()
     page.get_by_role("button", name="Check in", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("You are checked in.")
@@ -114,7 +114,7 @@ def test_assembly_on_phones(world: World, phone_for: PhoneFor) -> None:  # noqa:
 
     for name, choice in (("alice", "Yes"), ("bob", "Yes"), ("maya", "No")):
         phone = phones[name]
-        phone.get_by_role("navigation", name="Main").get_by_role("link", name="Assemblies").click()
+        more_link(phone, "Assemblies").click()
         phone.get_by_role("link", name="Spring general meeting").click()
         phone.get_by_role("link", name="Vote now").click()
         expect(phone.get_by_role("heading", level=1)).to_have_text("Secret ballot")
@@ -150,7 +150,7 @@ def test_assembly_on_phones(world: World, phone_for: PhoneFor) -> None:  # noqa:
     )
 
     maya_phone = phones["maya"]
-    maya_phone.get_by_role("navigation", name="Main").get_by_role("link", name="Assemblies").click()
+    more_link(maya_phone, "Assemblies").click()
     maya_phone.get_by_role("link", name="Decisions register").click()
     register = maya_phone.locator(".register")
     expect(register).to_contain_text(f"1. {AMENDED}")

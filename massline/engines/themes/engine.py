@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from sklearn.preprocessing import normalize
 
 from .embedders import Embedder, get_embedder
 from .keywords import label_from_keywords, theme_keywords
-from .result import Id, ModelState, Theme, ThemeResult
+from .result import Id, LanguageGrouping, ModelState, Theme, ThemeResult
 
 Progress = Callable[[str], None]
 _CHUNK = 4096  # rows per similarity block: bounds memory whatever the cluster sizes
@@ -61,23 +62,112 @@ def find_themes(
     embedder: str | Embedder | None = None,
     config: ThemeConfig | None = None,
     progress: Progress | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> ThemeResult:
-    """Group ideas into themes. Same texts, seed and embedder give the same result."""
+    """Group ideas into themes. Same texts, seed and embedder give the same result.
+
+    `languages` names the language each idea was said in (None or "" when unknown). When the
+    embedder cannot match texts across languages and more than one language is present, the
+    ideas are grouped within each language (ideas of unknown language form a group of their
+    own), a given k is shared out by the languages' sizes, and `result.grouping` says so.
+    """
     cfg = config or ThemeConfig()
     report = progress or (lambda _msg: None)
     ids = list(range(len(texts))) if ids is None else list(ids)
     if len(ids) != len(texts):
         raise ValueError("ids and texts must have the same length")
+    if languages is not None and len(languages) != len(texts):
+        raise ValueError("languages and texts must have the same length")
     if k is not None and k < 1:
         raise ValueError("k must be at least 1")
     model = get_embedder(embedder)
+    spoken = [code or "" for code in languages] if languages is not None else [""] * len(texts)
+    counts = dict(Counter(spoken).most_common())
+    multilingual = bool(getattr(model, "multilingual", False))
+    within = not multilingual and len([code for code in counts if code]) > 1
+    grouping = None if languages is None else LanguageGrouping(within, multilingual, counts)
     n = len(texts)
     if n == 0:
-        return ThemeResult([], [], [], ModelState(model.name, [], [], 1.0))
+        return ThemeResult([], [], [], ModelState(model.name, [], [], 1.0), grouping=grouping)
 
     report(f"embedding {n} ideas with {model.name}")
     vectors = model.encode(texts)
+    if not within:
+        part = _group(texts, ids, vectors, k, seed, cfg, report, set(counts) - {""})
+        if languages is not None:
+            language_of = dict(zip(ids, spoken, strict=True))
+            for theme in part.themes:
+                said_in = {language_of[member] for member in theme.members}
+                theme.language = said_in.pop() if len(said_in) == 1 else None
+        state = ModelState(model.name, [t.id for t in part.themes], part.centroids, part.threshold)
+        stats = {"ideas": n, "themes": len(part.themes), "subclusters": part.subclusters}
+        return ThemeResult(part.themes, part.unassigned, part.duplicates, state, stats, grouping)
 
+    themes: list[Theme] = []
+    unassigned: list[Id] = []
+    duplicates: list[tuple[Id, Id]] = []
+    centroids: list[list[float]] = []
+    thresholds: dict[str, float] = {}
+    subclusters = 0
+    for code, size in counts.items():
+        report(f"clustering the {size} ideas in {code or 'an unknown language'}")
+        rows = [i for i, spoken_in in enumerate(spoken) if spoken_in == code]
+        share = None if k is None else max(1, round(k * size / n))
+        part = _group(
+            [texts[i] for i in rows],
+            [ids[i] for i in rows],
+            vectors[rows],
+            share,
+            seed,
+            cfg,
+            lambda _msg: None,
+            {code} - {""},
+        )
+        for theme in part.themes:
+            theme.id += len(themes)
+            theme.language = code
+        themes += part.themes
+        unassigned += part.unassigned
+        duplicates += part.duplicates
+        centroids += part.centroids
+        thresholds[code] = part.threshold
+        subclusters += part.subclusters
+    state = ModelState(
+        embedder=model.name,
+        theme_ids=[t.id for t in themes],
+        centroids=centroids,
+        threshold=min(thresholds.values()),
+        theme_languages=[t.language or "" for t in themes],
+        thresholds=thresholds,
+    )
+    stats = {"ideas": n, "themes": len(themes), "subclusters": subclusters}
+    return ThemeResult(themes, unassigned, duplicates, state, stats, grouping)
+
+
+@dataclass
+class _Part:
+    """The themes of one group of ideas (all of them, or those of one language)."""
+
+    themes: list[Theme]
+    unassigned: list[Id]
+    duplicates: list[tuple[Id, Id]]
+    centroids: list[list[float]]
+    threshold: float
+    subclusters: int
+
+
+def _group(
+    texts: Sequence[str],
+    ids: list[Id],
+    vectors: np.ndarray,
+    k: int | None,
+    seed: int,
+    cfg: ThemeConfig,
+    report: Progress,
+    languages: set[str],
+) -> _Part:
+    """Steps 2-4 of the pipeline over already embedded ideas said in `languages`."""
+    n = len(texts)
     rng = np.random.default_rng(seed)
     fit_rows = np.sort(rng.choice(n, cfg.fit_sample, replace=False)) if n > cfg.fit_sample else None
     fit_vectors = vectors if fit_rows is None else vectors[fit_rows]
@@ -101,25 +191,27 @@ def find_themes(
 
     report("labelling themes and finding duplicates")
     labels, centroids = _renumber_by_size(labels, centroids)
-    themes = _describe(texts, ids, labels, vectors, centroids, similarity, cfg)
-    duplicates = _duplicates(texts, vectors, sub_labels, ids, cfg.duplicate_similarity)
-    unassigned = [ids[i] for i in np.flatnonzero(labels < 0)]
-    state = ModelState(
-        embedder=model.name,
-        theme_ids=[t.id for t in themes],
+    return _Part(
+        themes=_describe(texts, ids, labels, vectors, centroids, similarity, cfg, languages),
+        unassigned=[ids[i] for i in np.flatnonzero(labels < 0)],
+        duplicates=_duplicates(texts, vectors, sub_labels, ids, cfg.duplicate_similarity),
         centroids=centroids.astype(float).round(6).tolist(),
         threshold=threshold,
+        subclusters=len(sub_to_theme),
     )
-    stats = {"ideas": n, "themes": len(themes), "subclusters": len(sub_to_theme)}
-    return ThemeResult(themes, unassigned, duplicates, state, stats)
 
 
 def assign(
     model_state: ModelState | dict,
     texts: Sequence[str],
     embedder: str | Embedder | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> list[int | None]:
-    """Theme id of each new idea, or None when it is farther than any theme's members were."""
+    """Theme id of each new idea, or None when it is farther than any theme's members were.
+
+    When the themes were found within languages, an idea of a language that has themes is
+    only compared with that language's themes.
+    """
     state = model_state
     if not isinstance(state, ModelState):
         state = ModelState.from_dict(state)
@@ -127,12 +219,27 @@ def assign(
         return []
     if not state.centroids:
         return [None] * len(texts)
+    if languages is not None and len(languages) != len(texts):
+        raise ValueError("languages and texts must have the same length")
     vectors = get_embedder(embedder or state.embedder).encode(texts)
-    best, score = _nearest(vectors, np.asarray(state.centroids, dtype=np.float32))
-    return [
-        state.theme_ids[b] if s >= state.threshold else None
-        for b, s in zip(best.tolist(), score.tolist(), strict=True)
-    ]
+    centres = np.asarray(state.centroids, dtype=np.float32)
+    theme_languages = np.asarray(state.theme_languages or [""] * len(centres))
+    limits = np.asarray(
+        [state.thresholds.get(code, state.threshold) for code in theme_languages.tolist()]
+    )
+    spoken = [code or "" for code in languages] if languages is not None else [""] * len(texts)
+    out: list[int | None] = [None] * len(texts)
+    for code in dict.fromkeys(spoken):
+        rows = [i for i, spoken_in in enumerate(spoken) if spoken_in == code]
+        themes = np.flatnonzero(theme_languages == code) if state.theme_languages else []
+        if not len(themes):
+            themes = np.arange(len(centres))
+        best, score = _nearest(vectors[rows], centres[themes])
+        for row, b, s in zip(rows, best.tolist(), score.tolist(), strict=True):
+            theme = int(themes[b])
+            if s >= limits[theme]:
+                out[row] = state.theme_ids[theme]
+    return out
 
 
 def _cluster(
@@ -230,12 +337,15 @@ def _describe(
     centroids: np.ndarray,
     similarity: np.ndarray,
     cfg: ThemeConfig,
+    languages: set[str],
 ) -> list[Theme]:
     """Keywords, label, members and representative ideas of each theme."""
     rows = np.arange(len(texts))
     if len(rows) > cfg.keyword_sample:  # word counts of a large sample rank the same words
         rows = np.sort(np.random.default_rng(0).choice(rows, cfg.keyword_sample, replace=False))
-    keywords = theme_keywords([texts[i] for i in rows], labels[rows], len(centroids))
+    keywords = theme_keywords(
+        [texts[i] for i in rows], labels[rows], len(centroids), languages=languages
+    )
     themes = []
     for t in range(len(centroids)):
         members = np.flatnonzero(labels == t)

@@ -6,21 +6,50 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 # Words of any script (so Greek, Cyrillic or CJK ideas get keywords too), at least 2 letters.
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]+\b"
 
+# Words that name no concern, per language the engine may group within (English always
+# applies: ideas of unknown language are most often English in practice).
+_SPANISH = """
+a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante
+el ella ellas ellos en entre era es esa esas ese eso esos esta estaba estamos estan están
+estar este esto estos fue ha hace hacen han hasta hay la las le les lo los mas más me mi mis
+muy nada ni no nos nosotros o otra otras otro otros para pero poco por porque que qué se sea
+ser si sí sin sobre son su sus también te tiene tienen todo todos tu un una uno unos usted ya
+yo
+"""
+STOP_WORDS = {"es": frozenset(_SPANISH.split())}
+
+
+def stop_words_for(languages: set[str]) -> list[str]:
+    """English stop words plus those of every language present that has a list."""
+    words = set(ENGLISH_STOP_WORDS)
+    for code in languages:
+        words |= STOP_WORDS.get(code, frozenset())
+    return sorted(words)
+
 
 def theme_keywords(
-    texts: Sequence[str], labels: np.ndarray, n_themes: int, top: int = 8
+    texts: Sequence[str],
+    labels: np.ndarray,
+    n_themes: int,
+    top: int = 8,
+    languages: set[str] | None = None,
 ) -> list[list[str]]:
-    """Top c-TF-IDF terms per theme (BERTopic's weighting: tf in the theme x log(1 + A/f))."""
+    """Top c-TF-IDF terms per theme (BERTopic's weighting: tf in the theme x log(1 + A/f)).
+
+    `languages`: those the texts were said in, whose stop words are left out too."""
     keep = labels >= 0
     if not keep.any() or n_themes == 0:
         return [[] for _ in range(n_themes)]
     vectorizer = CountVectorizer(
-        token_pattern=_TOKEN_PATTERN, stop_words="english", ngram_range=(1, 2), min_df=1
+        token_pattern=_TOKEN_PATTERN,
+        stop_words=stop_words_for(languages or set()),
+        ngram_range=(1, 2),
+        min_df=1,
     )
     try:
         counts = vectorizer.fit_transform([texts[i] for i in np.flatnonzero(keep)])

@@ -1,0 +1,143 @@
+"""How fast the pages members use most stay on a large organization, against a bare view.
+
+Runs against an existing database (build it with `massline demo --people N --round-ideas
+100000`; point DATABASE_URL at a copy, since requests write sessions and the read audit).
+Requests, in-process through the whole middleware stack (login, visibility rule, read audit
+on): my work, the people list (plain, filtered, searched by name and by phone, a later page),
+a person's page with timeline and the ties page as an organizer of a base unit; the same list
+as the admin of the whole organization; the concentrate board and the line page of the
+largest round as its leading unit's admin. A bare view rendering 50 people with no login,
+visibility or audit is measured in the same run, interleaved with the pages (each round of
+requests asks every page once), so load from elsewhere on the machine falls on all alike.
+Prints p50/p95 of each page and its p50 ratio to the baseline. Aims: p95 at most 100 ms,
+200 ms for the board.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/massline_copy \\
+        .venv/bin/python bench/pages_scale.py [--requests 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from urllib.parse import urlencode
+
+from inprocess import URLCONF, serve_baseline, timed  # sets Django up
+
+# isort: split
+from django.db import connection
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from load_urls import bare_people
+from pagetimes import summary
+
+from massline import access
+from massline.organization.models import Member, Role, Unit, UnitKind
+from massline.people.models import Person
+from massline.rounds.models import Round
+
+AIMS = {"concentrate board": 0.200}
+AIM = 0.100
+
+
+def logged_in(member: Member) -> Client:
+    """A client logged in as `member`, past the second factor if they have one."""
+    client = Client()
+    client.force_login(member)
+    device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def organizer() -> Member:
+    """The first organizer of a base unit: the member most pages are for."""
+    return (
+        Member.objects.filter(
+            is_active=True,
+            memberships__role=Role.ORGANIZER,
+            memberships__unit__kind=UnitKind.BASE_UNIT,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def largest_round() -> Round:
+    return Round.objects.annotate(n=Count("entries")).order_by("-n", "pk").first()
+
+
+def pages(member: Member, base: Client, admin: Client, big: Round) -> dict[str, tuple]:
+    """Every page to time, with the client that asks for it."""
+    person = (
+        access.visible_people(member)
+        .exclude(phone="")
+        .filter(unit__in=Unit.objects.filter(memberships__member=member))
+        .annotate(n=Count("conversations"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    struggle = access.visible_struggles(member).order_by("pk").first()
+    line = big.lines.order_by("pk").first()
+    people = reverse("people_list")
+    filtered = {"unit": person.unit_id, "struggle": struggle.pk, "level": "advanced"}
+    return {
+        "bare 50 rows (baseline)": (Client(), reverse("bare")),
+        "my work": (base, reverse("my_work")),
+        "people list": (base, people),
+        "people list, filtered": (base, f"{people}?{urlencode(filtered)}"),
+        "people list, later page": (base, f"{people}?after={person.pk}"),
+        "search by name": (base, f"{people}?{urlencode({'q': person.last_name[:4]})}"),
+        "search by phone": (base, f"{people}?{urlencode({'q': person.phone})}"),
+        "person with timeline": (base, reverse("person_detail", args=[person.pk])),
+        "ties": (base, reverse("ties")),
+        "people list (admin, all)": (admin, people),
+        "concentrate board": (admin, reverse("board", args=[big.pk])),
+        "line page": (admin, reverse("line_detail", args=[big.pk, line.pk])),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    serve_baseline("bare/people/", bare_people)
+    big = largest_round()
+    member = organizer()
+    admin = Member.objects.filter(
+        is_active=True, memberships__unit=big.leading_unit, memberships__role=Role.ADMIN
+    ).first()
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+        f"{Person.objects.count():,} people; organizer {member.username}, admin "
+        f"{admin.username}; round of {big.n:,} pool entries"
+    )
+    times: dict[str, list[float]] = {}
+    with override_settings(ROOT_URLCONF=URLCONF):
+        todo = pages(member, logged_in(member), logged_in(admin), big)
+        for name, (client, url) in todo.items():
+            timed(client, url, 3)  # warm caches and connections
+            times[name] = []
+        for _ in range(args.requests):
+            for name, (client, url) in todo.items():
+                times[name] += timed(client, url, 1)
+    results = {name: summary(values) for name, values in times.items()}
+    base_p50 = results["bare 50 rows (baseline)"][0]
+    print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50 / base':>11} {'aim p95':>8}")
+    for name, (p50, p95) in results.items():
+        aim = AIMS.get(name, AIM)
+        mark = "" if name.startswith("bare") else ("ok" if p95 <= aim else "OVER")
+        print(
+            f"{name:28} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {p50 / base_p50:10.1f}x "
+            f"{aim * 1000:6.0f} {mark}"
+        )
+    print(f"{os.cpu_count()} cores; {args.requests} requests a page, interleaved")
+
+
+if __name__ == "__main__":
+    main()
