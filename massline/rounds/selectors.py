@@ -117,10 +117,14 @@ class Tally:
         return self.share(Response.DISAGREES)
 
 
-def _tallies(receptions: QuerySet[Reception], field: str, labels: dict) -> list[Tally]:
+def _counts(receptions: QuerySet[Reception], field: str) -> dict[object, dict[str, int]]:
     rows: dict[object, dict[str, int]] = {}
     for row in receptions.values(field, "response").annotate(n=Count("pk")).order_by(field):
         rows.setdefault(row[field], {})[row["response"]] = row["n"]
+    return rows
+
+
+def _labelled(rows: dict[object, dict[str, int]], labels: dict) -> list[Tally]:
     return [Tally(labels.get(key, key or "not assessed"), counts) for key, counts in rows.items()]
 
 
@@ -129,13 +133,18 @@ def reception_tallies(line: Line) -> dict[str, list[Tally] | Tally]:
     overall: dict[str, int] = dict(
         receptions.values_list("response").annotate(n=Count("pk")).order_by()
     )
+    by_unit = _counts(receptions, "person__unit")
+    # names for the units counted, looked up by id (asking for "the units of the people who
+    # answered" in one query made PostgreSQL read every person of a large organization)
     unit_names = dict(
-        Unit.objects.filter(pk__in=receptions.values("person__unit")).values_list("pk", "name")
+        Unit.objects.filter(pk__in=[key for key in by_unit if key is not None]).values_list(
+            "pk", "name"
+        )
     )
     return {
         "overall": Tally("everyone", overall),
-        "by_level": _tallies(receptions, "level", dict(Level.choices)),
-        "by_unit": _tallies(receptions, "person__unit", unit_names),
+        "by_level": _labelled(_counts(receptions, "level"), dict(Level.choices)),
+        "by_unit": _labelled(by_unit, unit_names),
     }
 
 
