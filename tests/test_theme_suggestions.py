@@ -67,9 +67,9 @@ TOPICS = {
 TOPIC_OF = {text: topic for topic, texts in TOPICS.items() for text in texts}
 
 
-@pytest.fixture
-def winter(world: World) -> Round:
-    """A union round with 26 ideas from both buildings, all forwarded, now concentrating."""
+def concentrating_round(world: World, said: list[tuple[str, str]], question: str) -> Round:
+    """A union round on a new struggle whose pool holds these ideas ((text, language) pairs,
+    from both buildings in turn), all forwarded, now concentrating."""
     struggle = f.StruggleFactory(unit=world.union, name="Winter")
     Idea.objects.filter(unit=world.elm.unit).update(struggle=world.elm.struggle)
     Idea.objects.filter(unit=world.building_c.unit).update(struggle=world.building_c.struggle)
@@ -77,16 +77,16 @@ def winter(world: World) -> Round:
         struggle=struggle,
         leading_unit=world.union,
         units=[world.elm.unit, world.building_c.unit],
-        question="What should the union fight for this winter?",
+        question=question,
     )
-    texts = [text for group in TOPICS.values() for text in group]
-    for i, text in enumerate(texts):
+    for i, (text, language) in enumerate(said):
         unit_world = world.elm if i % 2 else world.building_c
         f.IdeaFactory(
             unit=unit_world.unit,
             person=unit_world.person,
             struggle=struggle,
             text=text,
+            language=language,
             raised_at=timezone.now() - timedelta(hours=2),
         )
     services.gather(round_)
@@ -101,6 +101,13 @@ def winter(world: World) -> Round:
         )
     services.advance(round_, by=world.rosa)
     return round_
+
+
+@pytest.fixture
+def winter(world: World) -> Round:
+    """A union round with 26 ideas from both buildings, all forwarded, now concentrating."""
+    said = [(text, "") for group in TOPICS.values() for text in group]
+    return concentrating_round(world, said, "What should the union fight for this winter?")
 
 
 def _suggest(world: World, round_: Round) -> ThemeSuggestion:

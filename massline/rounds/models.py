@@ -120,6 +120,13 @@ class PoolEntry(models.Model):
             models.Index(fields=["round", "held_by", "theme", "merged_into", "n_merged", "id"]),
             models.Index(fields=["round", "unit"]),
             models.Index(fields=["theme", "merged_into", "n_merged", "id"]),
+            # A theme's first ideas on the board. PostgreSQL does not read an order from an
+            # index past an IS NULL condition, so the unmerged entries get their own index.
+            models.Index(
+                fields=["theme", "-n_merged", "-id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="poolentry_theme_firsts",
+            ),
         ]
 
     def __str__(self) -> str:
