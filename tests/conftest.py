@@ -6,10 +6,12 @@ tenants' union above both, and Carl belongs to the unrelated workers' committee.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from massline.organization.models import Member, Role, Unit, UnitKind
 from massline.people.models import Person
@@ -101,6 +103,15 @@ def fast_password_hashing(settings) -> None:
 def tasks_run_immediately(settings) -> None:
     """Background jobs run inside the request, so tests need no worker process."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def default_language_between_tests() -> Iterator[None]:
+    """A request in Arabic leaves Arabic active on the test's thread; without this, a test
+    checking an English message would pass or fail by which test ran before it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

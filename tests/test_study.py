@@ -265,6 +265,28 @@ def test_notes_never_silently_overwrite(world: World) -> None:
 
 
 @pytest.mark.django_db
+def test_two_leads_ticking_members_at_once_do_not_overwrite_each_other(world: World) -> None:
+    elm = world.elm.unit
+    zoe, yan = member_in(elm, "zoe", "Zoe"), member_in(elm, "yan", "Yan")
+    alice = world.elm.organizer
+    group = elm_group(world)
+    url = reverse("study_group_members", args=[group.pk])
+    # both opened the group page at the same version; the first save wins
+    page_version = group.version
+    first = client_for(alice).post(url, {"member": [alice.pk, zoe.pk], "version": page_version})
+    assert first.status_code == 302
+    stale = client_for(alice).post(
+        url, {"member": [alice.pk, yan.pk], "version": page_version}, follow=True
+    )
+    assert "Someone else changed who is in this group" in stale.content.decode()
+    assert set(group.members.values_list("pk", flat=True)) == {alice.pk, zoe.pk}
+    # reloaded, the second lead's ticks are saved
+    group.refresh_from_db()
+    client_for(alice).post(url, {"member": [alice.pk, yan.pk], "version": group.version})
+    assert set(group.members.values_list("pk", flat=True)) == {alice.pk, yan.pk}
+
+
+@pytest.mark.django_db
 def test_a_question_becomes_a_round_idea_in_one_step(world: World) -> None:
     group = elm_group(world)
     alice = world.elm.organizer

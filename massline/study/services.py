@@ -126,10 +126,33 @@ def create_group(unit: Unit, *, name: str, description: str = "", by: Member) ->
     return group
 
 
+def _claim_version(rows: QuerySet, expected_version: int | None, refusal: str) -> None:
+    """Move the row on to its next version, or refuse if someone saved it since the page
+    (at `expected_version`) was read. Without a version (older clients) nothing is checked."""
+    if expected_version is None:
+        return
+    if not rows.filter(version=expected_version).update(version=F("version") + 1):
+        raise ConcurrentEditError(refusal)
+
+
 @transaction.atomic
-def set_members(group: StudyGroup, member_ids: Iterable[int], *, by: Member) -> None:
-    """Replace the group's membership with the ticked members (of its unit and below)."""
+def set_members(
+    group: StudyGroup,
+    member_ids: Iterable[int],
+    *,
+    by: Member,
+    expected_version: int | None = None,
+) -> None:
+    """Replace the group's membership with the ticked members (of its unit and below).
+
+    With `expected_version` (the page's), a list changed by someone else since is refused.
+    """
     _require(uses_group(by, group), _("Only the group and its organizers change who is in it."))
+    _claim_version(
+        StudyGroup.objects.filter(pk=group.pk),
+        expected_version,
+        _("Someone else changed who is in this group meanwhile: reload, then tick again."),
+    )
     chosen = set(
         group_candidates(group).filter(pk__in=list(member_ids)).values_list("pk", flat=True)
     )
@@ -322,14 +345,11 @@ def record_attendance(
     overwritten: the save is refused and they reload to see it.
     """
     _require(uses_group(by, session.group), _("Only the group records who came."))
-    if expected_version is not None:
-        bumped = StudySession.objects.filter(pk=session.pk, version=expected_version).update(
-            version=F("version") + 1
-        )
-        if not bumped:
-            raise ConcurrentEditError(
-                _("Someone else saved this session meanwhile: reload, then tick again.")
-            )
+    _claim_version(
+        StudySession.objects.filter(pk=session.pk),
+        expected_version,
+        _("Someone else saved this session meanwhile: reload, then tick again."),
+    )
     members = list(session.group.members.filter(pk__in=list(member_ids)))
     guests = list(access.visible_people(by).filter(pk__in=list(guest_ids)))
     session.attendees.set(members)

@@ -140,8 +140,14 @@ def study_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def study_group_members(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
     ids = [int(i) for i in request.POST.getlist("member") if i.isdigit()]
+    raw_version = request.POST.get("version", "")
     try:
-        services.set_members(group, ids, by=request.user)
+        services.set_members(
+            group,
+            ids,
+            by=request.user,
+            expected_version=int(raw_version) if raw_version.isdigit() else None,
+        )
     except ValidationError as error:
         show_errors(request, error)
     else:
