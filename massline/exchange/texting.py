@@ -25,7 +25,7 @@ from massline.audit import services as audit
 from massline.exchange.phones import e164_or_blank
 from massline.organization.models import Member, Unit
 from massline.people.models import Person
-from massline.people.transfer import _safe_cell
+from massline.people.transfer import safe_cell
 from massline.rounds.models import Action, Line
 from massline.rounds.selectors import return_list
 
@@ -129,10 +129,10 @@ def build(people: Iterable[Person], fmt: str) -> TextingExport:
         if not phone:
             export.no_phone += 1
             continue
-        last = _safe_cell(person.last_name)
+        last = safe_cell(person.last_name)
         if not last and fmt == "thrutext":
             last = THRUTEXT_BLANK  # a lone "-" is text, not a formula
-        export.rows.append([_safe_cell(person.first_name), last, phone, external_id(person.pk)])
+        export.rows.append([safe_cell(person.first_name), last, phone, external_id(person.pk)])
     return export
 
 

@@ -426,7 +426,7 @@ def import_people_stream(
     return report
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """Stop spreadsheets from running a cell as a formula (CSV injection)."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
@@ -445,14 +445,14 @@ def export_people(
     for person, values in labels(people, list(dimensions)):
         writer.writerow(
             [
-                _safe_cell(person.first_name),
-                _safe_cell(person.last_name),
+                safe_cell(person.first_name),
+                safe_cell(person.last_name),
                 person.phone,
                 person.email,
-                _safe_cell(person.place.name if person.place else ""),
-                _safe_cell(person.notes),
+                safe_cell(person.place.name if person.place else ""),
+                safe_cell(person.notes),
                 person.unit.slug,
-                *(_safe_cell(value) for value in values),
+                *(safe_cell(value) for value in values),
             ]
         )
         count += 1

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from massline import access
 from massline.organization.models import Member
+from massline.people.transfer import safe_cell
 from massline.rounds.models import Line, Round, Theme
 from massline.sections import selectors
 from massline.sections.selectors import Breakdown
@@ -93,17 +94,12 @@ def round_csv(member: Member, round_: Round) -> str:
             writer.writerow(
                 [
                     kind,
-                    _safe(name),
+                    safe_cell(name),
                     shown_total(breakdown),
-                    _safe(cell.dimension),
+                    safe_cell(cell.dimension),
                     _("yes") if cell.sensitive else "",
-                    _safe(cell.value) if cell.value else _("unknown"),
+                    safe_cell(cell.value) if cell.value else _("unknown"),
                     _text(cell, minimum),
                 ]
             )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Stop spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

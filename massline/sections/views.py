@@ -191,7 +191,7 @@ def person_sections(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _visible_line(request: HttpRequest, pk: int) -> Line:
     return access.get_visible_or_404(
-        Line.objects.filter(round__in=access.visible_rounds(request.user)).select_related("round"),
+        access.visible_lines(request.user).select_related("round"),
         pk=pk,
     )
 
