@@ -19,7 +19,9 @@ Prints p50/p95 of each page and its p50 ratio to the baseline. Aims: p95 at most
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 from urllib.parse import urlencode
 
 from inprocess import URLCONF, serve_baseline, timed  # sets Django up
@@ -28,6 +30,7 @@ from inprocess import URLCONF, serve_baseline, timed  # sets Django up
 from django.db import connection
 from django.db.models import Count
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -102,9 +105,37 @@ def pages(member: Member, base: Client, admin: Client, big: Round) -> dict[str, 
     }
 
 
+def explain(client: Client, url: str) -> None:
+    """One request of `url`: its queries by time taken, then its Python profile."""
+    timed(client, url, 2)  # warm
+    with CaptureQueriesContext(connection) as queries:
+        profile = cProfile.Profile()
+        profile.runcall(timed, client, url, 1)
+    spent = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))
+    total = sum(float(query["time"]) for query in spent)
+    print(f"{url}: {len(spent)} queries, {total * 1000:.1f} ms in the database")
+    for query in spent[:12]:
+        print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:400]}")
+    if connection.vendor == "postgresql":  # how the database ran those over 10 ms
+        with connection.cursor() as cursor:
+            for query in spent:
+                if query["sql"].startswith("SELECT") and float(query["time"]) > 0.010:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                    print("\n".join(row[0] for row in cursor.fetchall()), end="\n\n")
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(r"massline|template", 25)
+    stats.sort_stats("tottime").print_stats(20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--explain",
+        metavar="PAGE",
+        help="instead of timing, ask for one page (e.g. 'ties') and print its queries, slowest "
+        "first, and where its Python time went",
+    )
     args = parser.parse_args()
     serve_baseline("bare/people/", bare_people)
     big = largest_round()
@@ -120,6 +151,9 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     with override_settings(ROOT_URLCONF=URLCONF):
         todo = pages(member, logged_in(member), logged_in(admin), big)
+        if args.explain:
+            explain(*todo[args.explain])
+            return
         for name, (client, url) in todo.items():
             timed(client, url, 3)  # warm caches and connections
             times[name] = []

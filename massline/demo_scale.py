@@ -729,18 +729,28 @@ def build_large_round(
         rounds.publish_line(version.line, by=rosa)
         writer.write(
             Reception,
-            ["line_id", "version_id", "person_id", "response", "said", "level", "recorded_at"],
+            [
+                "line_id",
+                "version_id",
+                "person_id",
+                "unit_id",
+                "response",
+                "said",
+                "level",
+                "recorded_at",
+            ],
             (
                 (
                     version.line_id,
                     version.pk,
                     person_id,
+                    unit_id,
                     rng.choice(Response.values),
                     "",
                     rng.choice(Level.values),
                     now - timedelta(seconds=rng.uniform(0, 24 * 3600)),
                 )
-                for person_id, _, _ in rng.sample(people, k=min(len(people), receptions))
+                for person_id, unit_id, _ in rng.sample(people, k=min(len(people), receptions))
             ),
         )
     return big

@@ -34,7 +34,12 @@ class Conversation(models.Model):
     kind = models.CharField(max_length=20, choices=ConversationKind.choices)
     happened_at = models.DateTimeField(default=timezone.now, db_index=True)
     place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        db_index=False,  # the index below starts with it
     )
     notes = models.TextField(blank=True)
     mood = models.CharField(max_length=20, choices=Mood.choices, blank=True)
@@ -45,7 +50,11 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-happened_at", "-id"]
-        indexes = [models.Index(fields=["unit", "-happened_at"])]
+        indexes = [
+            models.Index(fields=["unit", "-happened_at"]),
+            # when someone last went to a place (the ties page's quiet places)
+            models.Index(fields=["place", "-happened_at"], name="conversation_place_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.happened_at:%Y-%m-%d}"

@@ -106,9 +106,9 @@ class Person(models.Model):
         help_text=_("The name is a pseudonym; the real identity is sealed (SealedIdentity)."),
     )
     phone_sealed = models.TextField(blank=True, default="", editable=False)
-    phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    phone_index = models.CharField(max_length=32, blank=True, default="")
     email_sealed = models.TextField(blank=True, default="", editable=False)
-    email_index = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    email_index = models.CharField(max_length=32, blank=True, default="")
     address_sealed = models.TextField(blank=True, default="", editable=False)
     sensitive_notes_sealed = models.TextField(blank=True, default="", editable=False)
     place = models.ForeignKey(
@@ -121,6 +121,7 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="responsible_for",
         help_text=_("The organizer who keeps the tie with this person."),
+        db_index=False,  # person_ties below starts with it
     )
     notes = models.TextField(blank=True)
     # Denormalised on each conversation so lists and ties sort by it without a join.
@@ -148,6 +149,21 @@ class Person(models.Model):
             # the people list walks this in name order and stops after a page, however many
             # people there are (searches by name use trigram indexes: migration 0006)
             models.Index(fields=["last_name", "first_name", "id"], name="person_name_order"),
+            # a member's own people (return list, my work, ties), counted and sorted by name
+            # from the index alone
+            models.Index(
+                fields=["responsible", "unit"],
+                include=["last_contact_at", "last_name", "first_name", "id"],
+                name="person_ties",
+            ),
+            # blind indexes are only ever matched exactly: no pattern-matching twin index
+            models.Index(fields=["phone_index"], name="person_phone_index"),
+            models.Index(fields=["email_index"], name="person_email_index"),
+            # a unit's people longest not spoken with first (the ties page)
+            models.Index(
+                fields=["unit", "last_contact_at", "last_name", "first_name", "id"],
+                name="person_unit_stale",
+            ),
         ]
 
     def __str__(self) -> str:

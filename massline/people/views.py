@@ -12,7 +12,7 @@ from massline.people.forms import PeopleFilterForm, PersonForm, SealForm
 from massline.people.models import SealedIdentity
 from massline.people.selectors import filter_people, people_page
 from massline.people.services import ConcurrentEditError, seal_identity, update_person
-from massline.web.timeline import person_timeline
+from massline.web.timeline import parse_cursor, person_timeline
 
 PAGE_SIZE = 50
 
@@ -59,16 +59,26 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         access.visible_people(member).select_related("unit", "place", "responsible"), pk=pk
     )
     audit.record(request, "view_person", person=person)
+    before = parse_cursor(request.GET.get("before"))
+    timeline = person_timeline(
+        person,
+        access.visible_conversations(member),
+        access.visible_struggles(member),
+        before=before,
+    )
+    if request.htmx and before is not None:  # "Show older": the next page in its place
+        return render(
+            request, "people/_timeline.html", {"person": person, "before": before, **timeline}
+        )
     return render(
         request,
         "people/detail.html",
         {
             "person": person,
+            "before": before,
             "is_keeper": person.is_pseudonym
             and access.visible_sealed_identities(member).filter(person=person).exists(),
-            **person_timeline(
-                person, access.visible_conversations(member), access.visible_struggles(member)
-            ),
+            **timeline,
         },
     )
 

@@ -127,6 +127,12 @@ class PoolEntry(models.Model):
                 condition=models.Q(merged_into__isnull=True),
                 name="poolentry_theme_firsts",
             ),
+            # and for the same reason, what waits on the board outside any theme
+            models.Index(
+                fields=["round", "held_by", "-n_merged", "-id"],
+                condition=models.Q(theme__isnull=True, merged_into__isnull=True),
+                name="poolentry_unsorted_firsts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,6 +285,11 @@ class Reception(models.Model):
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="receptions")
     version = models.ForeignKey(LineVersion, on_delete=models.PROTECT, related_name="receptions")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="receptions")
+    # The person's unit when they were asked, as the level is: the line's tally by unit reads
+    # this table alone, not a million people.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", help_text=_("Where they were asked.")
+    )
     response = models.CharField(max_length=20, choices=Response.choices)
     said = models.TextField(blank=True)
     idea = models.OneToOneField(
@@ -300,9 +311,20 @@ class Reception(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["line", "person"], name="one_reception_per_person")
         ]
+        # the tallies of a line, counted from the index alone
+        indexes = [
+            models.Index(
+                fields=["line"], include=["unit", "level", "response"], name="reception_tally_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_response_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.unit_id is None and self.person_id is not None:
+            self.unit_id = self.person.unit_id
+        super().save(*args, **kwargs)
 
 
 class ActionKind(models.TextChoices):

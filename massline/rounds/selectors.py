@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.expressions import Case, When
+from django.db.models.expressions import Case, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from massline import access
 from massline.organization.models import Member, Unit
+from massline.paging import first_rows
 from massline.people.models import Person
 from massline.rounds.models import (
     Action,
@@ -48,16 +51,46 @@ def unsorted_entries(round_: Round) -> QuerySet[PoolEntry]:
     )
 
 
-def theme_samples(themes: list[Theme], per_theme: int = 10) -> dict[int, list[PoolEntry]]:
-    """The first ideas of each theme shown; one indexed query per theme on the page."""
-    return {
-        theme.pk: list(
-            PoolEntry.objects.filter(theme=theme, merged_into__isnull=True)
-            .select_related("idea", "unit")
-            .order_by("-n_merged", "-id")[:per_theme]
+def _first_entry_ids(theme_ids: list[int], per_theme: int) -> list[int]:
+    """The ids of each theme's first unmerged entries (most often said first), in one query.
+
+    On PostgreSQL each theme's are read from its index and the reading stops after
+    `per_theme` (a LATERAL join); elsewhere the entries are numbered with a window function.
+    """
+    if connection.vendor != "postgresql":
+        order = [F("n_merged").desc(), F("id").desc()]
+        numbered = PoolEntry.objects.filter(theme__in=theme_ids, merged_into__isnull=True).annotate(
+            rank=Window(RowNumber(), partition_by=F("theme"), order_by=order)
         )
-        for theme in themes
-    }
+        return list(numbered.filter(rank__lte=per_theme).values_list("pk", flat=True))
+    quote = connection.ops.quote_name
+    table = quote(PoolEntry._meta.db_table)
+    sql = f"""
+        SELECT first.id FROM unnest(%s::bigint[]) AS theme(id) CROSS JOIN LATERAL (
+            SELECT entry.id FROM {table} entry
+            WHERE entry.theme_id = theme.id AND entry.merged_into_id IS NULL
+            ORDER BY entry.n_merged DESC, entry.id DESC LIMIT %s
+        ) first
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [theme_ids, per_theme])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def theme_samples(themes: list[Theme], per_theme: int = 10) -> dict[int, list[PoolEntry]]:
+    """The first ideas of each theme shown, in two queries however many themes there are."""
+    samples: dict[int, list[PoolEntry]] = {theme.pk: [] for theme in themes}
+    if not themes:
+        return samples
+    first = _first_entry_ids(list(samples), per_theme)
+    entries = (
+        PoolEntry.objects.filter(pk__in=first)
+        .select_related("idea", "unit")
+        .order_by("-n_merged", "-id")
+    )
+    for entry in entries:
+        samples[entry.theme_id].append(entry)
+    return samples
 
 
 def visible_entries(member: Member, round_: Round) -> QuerySet[PoolEntry]:
@@ -117,64 +150,89 @@ class Tally:
         return self.share(Response.DISAGREES)
 
 
-def _counts(receptions: QuerySet[Reception], field: str) -> dict[object, dict[str, int]]:
-    rows: dict[object, dict[str, int]] = {}
-    for row in receptions.values(field, "response").annotate(n=Count("pk")).order_by(field):
-        rows.setdefault(row[field], {})[row["response"]] = row["n"]
-    return rows
-
-
 def _labelled(rows: dict[object, dict[str, int]], labels: dict) -> list[Tally]:
-    return [Tally(labels.get(key, key or "not assessed"), counts) for key, counts in rows.items()]
+    """A tally per key, in the order of `labels` (keys it does not name last)."""
+    order = {key: at for at, key in enumerate(labels)}
+    keys = sorted(rows, key=lambda key: (order.get(key, len(order)), str(key)))
+    return [Tally(labels.get(key, key or "not assessed"), rows[key]) for key in keys]
 
 
 def reception_tallies(line: Line) -> dict[str, list[Tally] | Tally]:
-    receptions = Reception.objects.filter(line=line)
-    overall: dict[str, int] = dict(
-        receptions.values_list("response").annotate(n=Count("pk")).order_by()
+    """How the line was taken: by everyone, by level and by unit, from one pass over its
+    receptions (each keeps its unit and level, and an index holds all three columns)."""
+    overall: dict[str, int] = {}
+    by_level: dict[object, dict[str, int]] = {}
+    by_unit: dict[object, dict[str, int]] = {}
+    counted = (
+        Reception.objects.filter(line=line)
+        .values_list("unit", "level", "response")
+        .annotate(n=Count("*"))
+        .order_by()
     )
-    by_unit = _counts(receptions, "person__unit")
-    # names for the units counted, looked up by id (asking for "the units of the people who
-    # answered" in one query made PostgreSQL read every person of a large organization)
+    for unit_id, level, response, n in counted:
+        overall[response] = overall.get(response, 0) + n
+        for rows, key in ((by_level, level), (by_unit, unit_id)):
+            counts = rows.setdefault(key, {})
+            counts[response] = counts.get(response, 0) + n
     unit_names = dict(
-        Unit.objects.filter(pk__in=[key for key in by_unit if key is not None]).values_list(
-            "pk", "name"
-        )
+        Unit.objects.filter(pk__in=list(by_unit)).order_by("name").values_list("pk", "name")
     )
     return {
         "overall": Tally("everyone", overall),
-        "by_level": _labelled(_counts(receptions, "level"), dict(Level.choices)),
+        "by_level": _labelled(by_level, {level: level.label for level in LEVELS}),
         "by_unit": _labelled(by_unit, unit_names),
     }
+
+
+def _return_priority(struggle_id: int) -> Coalesce:
+    """Where a person stands on the return list: 0 advanced, 1 intermediate, 2 not yet
+    assessed, 3 backward, by their latest level; one index read per person."""
+    rank = Case(
+        When(level=Level.ADVANCED, then=Value(0)),
+        When(level=Level.INTERMEDIATE, then=Value(1)),
+        default=Value(3),
+    )
+    latest = (
+        Assessment.objects.filter(person=OuterRef("pk"), struggle_id=struggle_id)
+        .order_by("-assessed_at", "-id")
+        .annotate(rank=rank)
+        .values("rank")[:1]
+    )
+    return Coalesce(Subquery(latest, output_field=IntegerField()), Value(2))
+
+
+def _own_people_in_round(member: Member, line: Line) -> QuerySet[Person]:
+    from massline.rounds.services import round_unit_ids
+
+    return access.visible_people(member).filter(
+        responsible=member, unit_id__in=round_unit_ids(line.round)
+    )
 
 
 def return_list(member: Member, line: Line) -> QuerySet[Person]:
     """The people a member should bring the line to: their own contacts in the round's
     units, advanced first, then intermediate; those already asked carry their answer."""
-    from massline.rounds.services import round_unit_ids
-
-    round_ = line.round
-    order = Case(
-        When(current_level=Level.ADVANCED, then=Value(0)),
-        When(current_level=Level.INTERMEDIATE, then=Value(1)),
-        When(current_level__isnull=True, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    mine = access.visible_people(member).filter(
-        responsible=member, unit_id__in=round_unit_ids(round_)
-    )
     return (
-        with_current_level(mine, round_.struggle)
+        with_current_level(_own_people_in_round(member, line), line.round.struggle)
         .annotate(
-            priority=order,
+            priority=_return_priority(line.round.struggle_id),
             answered=Subquery(
                 Reception.objects.filter(line=line, person=OuterRef("pk")).values("response")[:1]
             ),
         )
         .select_related("place")
-        .order_by("priority", "last_name", "first_name")
+        .order_by("priority", "last_name", "first_name", "pk")
     )
+
+
+def return_list_page(member: Member, line: Line, size: int) -> tuple[list[Person], int]:
+    """The first `size` people of the return list and how many it holds in all.
+
+    The order is found from indexes alone (ties by name, latest level), and only the people
+    shown are read whole: a member may keep ties with thousands.
+    """
+    people = first_rows(return_list(member, line), size)
+    return people, _own_people_in_round(member, line).count()
 
 
 @dataclass

@@ -476,6 +476,7 @@ def record_reception(
         person=person,
         defaults={
             "version": version,
+            "unit_id": person.unit_id,
             "response": response,
             "said": said.strip(),
             "level": level,

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from massline import access
-from massline.people.models import Person
 from massline.rounds import selectors, services
 from massline.rounds.forms import (
     ActionForm,
@@ -279,7 +278,9 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         )
     changes = [(new, _word_diff(old.summary, new.summary)) for old, new in pairwise(versions)]
     returning = round_.state == RoundState.RETURNING and line.published_at
-    bring_to = selectors.return_list(member, line) if returning else Person.objects.none()
+    bring_to, bring_to_count = (
+        selectors.return_list_page(member, line, RETURN_LIST_SIZE) if returning else ([], 0)
+    )
     return render(
         request,
         "rounds/line.html",
@@ -294,8 +295,8 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             "quotes": current.entries.select_related("idea")[:30],
             "tallies": selectors.reception_tallies(line),
             # a page at a time: an organizer may keep ties with thousands of people
-            "return_list": bring_to[:RETURN_LIST_SIZE],
-            "return_count": bring_to.count() if returning else 0,
+            "return_list": bring_to,
+            "return_count": bring_to_count,
             "reception_form": ReceptionForm(),
         },
     )

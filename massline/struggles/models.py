@@ -72,7 +72,14 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_at", "-id"]
-        indexes = [models.Index(fields=["person", "struggle", "-assessed_at"])]
+        # a person's latest level on a struggle is the first entry, read from the index alone
+        indexes = [
+            models.Index(
+                fields=["person", "struggle", "-assessed_at", "-id"],
+                include=["level"],
+                name="assessment_latest",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_level_display()} on {self.struggle}"

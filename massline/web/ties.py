@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from massline import access
 from massline.conversations.models import FollowUp
 from massline.organization.models import Member, Unit
+from massline.paging import first_rows
 from massline.people.models import Person, Place
 from massline.rounds.models import Forward, PoolEntry, Reception, Round, RoundState
 from massline.web.charts import BarChart, bar_chart
@@ -133,6 +134,8 @@ def ties_report(
     units = access.visible_units(viewer)
     if unit is not None:
         units = units.filter(path__startswith=unit.path)
+    # the units' ids as values, so the database plans each count knowing how few they are
+    units = list(units.values_list("pk", flat=True))
     people = access.visible_people(viewer).filter(unit__in=units)
     conversations = access.visible_conversations(viewer).filter(unit__in=units)
     follow_ups = access.visible_follow_ups(viewer).filter(person__unit__in=units)
@@ -155,7 +158,7 @@ def ties_report(
         Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True)
     )
 
-    member_rows = (
+    member_rows = list(
         members.distinct()
         .annotate(
             month_conversations=_count_by(
@@ -175,7 +178,12 @@ def ties_report(
         .annotate(
             n_gathered=_count_by(PoolEntry.objects.filter(unit__in=units), "round"),
             n_forwarded=_count_by(Forward.objects.filter(from_unit__in=units), "entry__round"),
-            n_receptions=_count_by(Reception.objects.filter(person__in=people), "line__round"),
+            n_receptions=_count_by(
+                Reception.objects.filter(unit__in=units, person__in=people)
+                if member is not None
+                else Reception.objects.filter(unit__in=units),
+                "line__round",
+            ),
         )
         .select_related("struggle")
         .order_by("-opened_at")
@@ -197,14 +205,15 @@ def ties_report(
         days=days,
         unit=unit,
         member=member,
-        stale_people=list(
+        stale_people=first_rows(
             stale.select_related("place", "responsible").order_by(
                 F("last_contact_at").asc(nulls_first=True), "last_name", "first_name", "id"
-            )[:LIST_LIMIT]
+            ),
+            LIST_LIMIT,
         ),
         stale_count=stale.count(),
-        overdue=list(
-            overdue.select_related("person", "owner").order_by("due_on", "id")[:LIST_LIMIT]
+        overdue=first_rows(
+            overdue.select_related("person", "owner").order_by("due_on", "id"), LIST_LIMIT
         ),
         overdue_count=overdue.count(),
         quiet_places=list(
@@ -213,7 +222,7 @@ def ties_report(
             )[:LIST_LIMIT]
         ),
         quiet_places_count=quiet_places.count(),
-        silent_members=list(member_rows.filter(month_conversations=0)),
+        silent_members=[row for row in member_rows if row.month_conversations == 0],
         chart=week_chart(dict(weekly), first_week),
         members=[
             MemberTies(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from massline import access
+from massline.paging import first_rows
 from massline.rounds.models import RoundState
 from massline.web.ties import parse_days, scope_choices, ties_report
 
@@ -34,9 +35,12 @@ def my_work(request: HttpRequest) -> HttpResponse:
         request,
         "web/my_work.html",
         {
-            "my_people": my_people.select_related("place").order_by(
-                F("last_contact_at").asc(nulls_first=True), "last_name"
-            )[:20],
+            "my_people": first_rows(
+                my_people.select_related("place").order_by(
+                    F("last_contact_at").asc(nulls_first=True), "last_name", "first_name", "id"
+                ),
+                20,
+            ),
             "my_people_count": my_people.count(),
             "follow_ups": follow_ups[:30],
             "recent": recent,
