@@ -9,12 +9,21 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from massline.people import transfer
-from massline.people.bulk import PersonRow, write_people
-from massline.people.models import Person, PersonKey
+from massline.organization.models import Unit
+from massline.people import bulk, transfer
+from massline.people.bulk import (
+    PersonRow,
+    Sealer,
+    Staging,
+    may_skip_triggers,
+    write_people,
+    written_as_read,
+)
+from massline.people.models import Person, PersonKey, Place
 from massline.people.selectors import find_by_contact
 from massline.people.services import forget_person
 from massline.people.transfer import import_people, import_people_stream
@@ -23,6 +32,15 @@ from tests.conftest import World
 from tests.test_transfer import HEADER, _run
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["written as read", "written at the end"])
+def write_mode(request, monkeypatch) -> str:
+    """Both ways the streaming import writes (on PostgreSQL: as read when the role may skip
+    the per-row trigger checks, else at the end) must accept and refuse the same."""
+    if request.param == "written at the end":
+        monkeypatch.setattr(bulk, "may_skip_triggers", lambda *_args: False)
+    return request.param
 
 
 def _stream(body: bytes, world: World, **options) -> transfer.ImportReport:
@@ -43,6 +61,7 @@ def _bad_file(world: World) -> bytes:
     ).encode() + b"Bad,\xff\xfeUTF,,,,\n"  # line 8
 
 
+@pytest.mark.usefixtures("write_mode")
 def test_bad_rows_name_every_line_like_the_row_importer_and_write_nothing(world: World) -> None:
     before = (Person.objects.count(), PersonKey.objects.count())
     body = _bad_file(world)
@@ -57,6 +76,7 @@ def test_bad_rows_name_every_line_like_the_row_importer_and_write_nothing(world:
     assert (Person.objects.count(), PersonKey.objects.count()) == before
 
 
+@pytest.mark.usefixtures("write_mode")
 def test_a_good_file_is_sealed_readable_and_searchable(world: World) -> None:
     body = (
         HEADER
@@ -94,6 +114,7 @@ def test_dry_run_checks_everything_and_writes_nothing(world: World) -> None:
     assert Person.objects.count() == before
 
 
+@pytest.mark.usefixtures("write_mode")
 def test_re_imports_skip_people_already_recorded_as_the_exchange_import_does(
     world: World,
 ) -> None:
@@ -150,6 +171,7 @@ def test_the_file_is_read_as_it_is_written_not_all_at_once(world: World) -> None
     ]
 
 
+@pytest.mark.usefixtures("write_mode")
 def test_a_pool_of_sealing_processes_writes_the_same_readable_people(world: World) -> None:
     body = (HEADER + "".join(f"P{n},L,55501{n:05d},,,\n" for n in range(30))).encode()
     report = _stream(body, world, workers=2, chunk_rows=7)
@@ -205,3 +227,135 @@ def test_the_command_streams_large_files_on_postgresql(
     assert _run("import", "people", str(path), "--unit", "elm", "--as", "alice") == 0
     assert "imported 1 people" in capsys.readouterr().out
     assert Person.objects.get(first_name="Ana").phone == "5550101111"
+
+
+# --- writing without per-row foreign-key triggers (PostgreSQL) ---------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="session_replication_role is PostgreSQL's"
+)
+
+
+def _replication_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        return cursor.fetchone()[0]
+
+
+def _add(staging: Staging, row: PersonRow) -> None:
+    """Stage `row` as line 2, as the import does: written as read when the role may."""
+    sealed = Sealer().seal(row)
+    ids = staging.new_ids(1)
+    staging.add(
+        [(2, *sealed)] if ids is None else written_as_read([(2, sealed)], ids, staging.written_at)
+    )
+
+
+def _staged_write(world: World, **references) -> int:
+    """Stage one good person (with `references` overriding unit_id/place_id/...) and write."""
+    row = PersonRow(unit_id=world.elm.unit.pk, first_name="Staged", phone="5550107777")
+    with Staging(Person.objects.all()) as staging:
+        _add(staging, row._replace(**references))
+        return staging.write(skip_known=False)
+
+
+@postgresql_only
+def test_references_are_checked_once_and_triggers_skipped_when_the_role_may(
+    world: World, monkeypatch
+) -> None:
+    seen_roles: list[str] = []
+    real_lock = Staging.lock_references
+
+    def lock_and_look(self, cursor) -> None:
+        real_lock(self, cursor)
+        seen_roles.append(_replication_role())
+
+    monkeypatch.setattr(Staging, "lock_references", lock_and_look)
+    with connection.cursor() as cursor:
+        assert may_skip_triggers(cursor, Person, PersonKey)  # the tests run as a superuser
+    assert _staged_write(world, place_id=world.elm.place.pk) == 1
+    assert seen_roles == ["replica"]  # checked once, while the triggers are off
+    assert _replication_role() == "origin"  # and back on for the rest of the transaction
+    staged = Person.objects.get(first_name="Staged")
+    assert (staged.place, staged.phone, staged.vault_key.person_id) == (
+        world.elm.place,
+        "5550107777",
+        staged.pk,
+    )
+
+
+@postgresql_only
+@pytest.mark.parametrize("reference", ["unit_id", "place_id", "responsible_id"])
+def test_a_reference_to_a_row_that_is_gone_is_refused(world: World, reference: str) -> None:
+    before = (Person.objects.count(), PersonKey.objects.count())
+    with pytest.raises(IntegrityError, match="no longer exists"), transaction.atomic():
+        _staged_write(world, **{reference: 987654321})
+    assert (Person.objects.count(), PersonKey.objects.count()) == before
+
+
+@postgresql_only
+def test_without_the_privilege_the_triggers_check_as_usual(world: World, monkeypatch) -> None:
+    monkeypatch.setattr(bulk, "may_skip_triggers", lambda *_args: False)
+    monkeypatch.setattr(Staging, "lock_references", lambda *_args: pytest.fail("not needed"))
+    assert _staged_write(world) == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _staged_write(world, place_id=987654321)
+        with connection.cursor() as cursor:  # deferred checks run now, not at the test's end
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_place_used_by_an_import_cannot_be_deleted_until_it_commits() -> None:
+    """The lock is what keeps a concurrent delete from leaving a person pointing nowhere
+    while the triggers are off."""
+    unit = Unit.objects.create(name="Locked", slug="locked")
+    place = Place.objects.create(unit=unit, name="Locked house")
+    row = PersonRow(unit_id=unit.pk, first_name="Locked", place_id=place.pk)
+    settings = connection.settings_dict
+    with transaction.atomic(), Staging(Person.objects.all()) as staging:
+        _add(staging, row)
+        with connection.cursor() as cursor:
+            staging.lock_references(cursor)
+        with (
+            psycopg.connect(
+                host=settings["HOST"],
+                port=settings["PORT"],
+                user=settings["USER"],
+                dbname=settings["NAME"],
+                autocommit=True,
+            ) as other,
+            pytest.raises(psycopg.errors.LockNotAvailable),
+        ):
+            other.execute("SET lock_timeout = '200ms'")
+            other.execute("DELETE FROM people_place WHERE id = %s", [place.pk])
+        transaction.set_rollback(True)
+    Place.objects.filter(pk=place.pk).delete()
+    unit.delete()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_place_deleted_while_people_are_written_as_read_is_caught_at_the_end() -> None:
+    """People written as read are checked once, before commit: a place another session
+    deletes meanwhile (it cannot see our uncommitted people) makes the import refuse."""
+    unit = Unit.objects.create(name="Gone", slug="gone")
+    place = Place.objects.create(unit=unit, name="Gone house")
+    settings = connection.settings_dict
+    with (
+        pytest.raises(IntegrityError, match="place"),
+        transaction.atomic(),
+        Staging(Person.objects.all()) as staging,
+    ):
+        _add(staging, PersonRow(unit_id=unit.pk, first_name="Gone", place_id=place.pk))
+        assert staging.as_read and staging.wrote == 1
+        with psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"],
+            user=settings["USER"],
+            dbname=settings["NAME"],
+            autocommit=True,
+        ) as other:
+            other.execute("DELETE FROM people_place WHERE id = %s", [place.pk])
+    assert not Person.objects.filter(first_name="Gone").exists()
+    unit.delete()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
@@ -22,10 +24,12 @@ from massline.people.bulk import (
     CHUNK_ROWS,
     PersonRow,
     Staging,
+    WrittenBatch,
     copy_text,
     is_postgresql,
     map_chunks,
     worker_sealer,
+    written_as_read,
 )
 from massline.people.models import Person, Place
 from massline.people.normalize import normalize_email, normalize_phone
@@ -50,6 +54,10 @@ class ImportReport:
     existing: list[int] = field(default_factory=list)
     # Errors counted but left out of `errors` (a large file reports its first ones only).
     omitted_errors: int = 0
+    # Streaming import, seconds by step: CPU of the workers for "validating" and "sealing",
+    # wall time of this process for "staging" (with writing, when people are written as
+    # they are read), "duplicates" and "writing" (benchmarks).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -274,13 +282,16 @@ class _Checking:
     places: dict[str, Place]
     unit: Unit
     copy_text: bool  # stage as COPY text (PostgreSQL) rather than tuples
+    written_at: datetime  # when people are written as read (bulk.written_as_read)
 
 
 class _Checked(NamedTuple):
     rows: int
     errors: list[tuple[int, str]]
-    staged: bytes | list[tuple]
+    staged: bytes | list[tuple] | WrittenBatch
     stopped: bool  # the CSV could not be read past a line: the import reads no further
+    validating: float  # CPU seconds spent reading and cleaning the rows
+    sealing: float  # and sealing them (into COPY text)
 
 
 def _decoded(first: int, raw_lines: list[bytes], errors: list[tuple[int, str]]) -> list[str]:
@@ -295,17 +306,18 @@ def _decoded(first: int, raw_lines: list[bytes], errors: list[tuple[int, str]]) 
     return lines
 
 
-def _check_chunk(checking: _Checking, chunk: tuple[int, list[bytes]]) -> _Checked:
-    """Read, clean and seal the rows of some whole lines of the file (in a worker).
+def _check_chunk(checking: _Checking, chunk: tuple[int, list[bytes], list[int] | None]) -> _Checked:
+    """Read, clean and seal the rows of some whole lines of the file (in a worker); with
+    ids, ready to be written as read.
 
     The same steps as `import_people`, row for row: blank rows skipped, column counts
     checked, then `clean_person_row`.
     """
-    first, raw_lines = chunk
-    sealer = worker_sealer()
+    started = time.process_time()
+    first, raw_lines, ids = chunk
     errors: list[tuple[int, str]] = []
     reader = csv.reader(_decoded(first, raw_lines, errors))
-    header, staged, rows = checking.header, [], 0
+    header, clean_rows, rows, stopped = checking.header, [], 0, False
     while True:
         try:
             cells = next(reader)
@@ -314,7 +326,8 @@ def _check_chunk(checking: _Checking, chunk: tuple[int, list[bytes]]) -> _Checke
         except csv.Error as exc:
             line = first + reader.line_num - 1
             errors.append((line, f"line {line}: {exc}"))
-            return _Checked(rows, errors, b"" if checking.copy_text else [], True)
+            clean_rows, stopped = [], True
+            break
         line = first + reader.line_num - 1
         if not any(cell.strip() for cell in cells):
             continue
@@ -329,8 +342,17 @@ def _check_chunk(checking: _Checking, chunk: tuple[int, list[bytes]]) -> _Checke
         if clean is None:
             errors.append((line, f"line {line}: {'; '.join(problems)}"))
         else:
-            staged.append((line, *sealer.seal(clean)))
-    return _Checked(rows, errors, copy_text(staged) if checking.copy_text else staged, False)
+            clean_rows.append((line, clean))
+    validated = time.process_time()
+    seal = worker_sealer().seal
+    sealed_rows = [(line, seal(clean)) for line, clean in clean_rows]
+    if ids is not None:
+        staged = written_as_read(sealed_rows, ids, checking.written_at)
+    else:
+        staged = [(line, *sealed) for line, sealed in sealed_rows]
+        staged = copy_text(staged) if checking.copy_text else staged
+    sealed = time.process_time()
+    return _Checked(rows, errors, staged, stopped, validated - started, sealed - validated)
 
 
 def _line_chunks(stream: BinaryIO, first: int, size: int) -> Iterator[tuple[int, list[bytes]]]:
@@ -386,9 +408,10 @@ def import_people_stream(
     """`import_people` for files of any size: the same rules and report, in flat memory.
 
     The file is read chunk by chunk; rows are cleaned by `clean_person_row` and sealed (in
-    `workers` processes), staged by COPY, checked for duplicates in SQL (bulk.Staging) and
-    written with INSERT ... SELECT, all in one transaction that writes nothing if any row is
-    bad. The report names the first REPORTED_ERRORS bad lines and counts all of them.
+    `workers` processes), staged by COPY and written (as they are read when the database
+    role may skip per-row trigger checks, else at the end), checked for duplicates in SQL
+    (bulk.Staging), all in one transaction that writes nothing if any row is bad. The report
+    names the first REPORTED_ERRORS bad lines and counts all of them.
     `progress(stage, rows, bytes read)` is called after each chunk ("reading") and as the
     later stages begin ("checking duplicates", "writing").
     """
@@ -396,20 +419,32 @@ def import_people_stream(
     header = _header_of(stream, report, errors)
     if header is None:
         return report
-    checking = _Checking(header, _places_of(unit), unit, copy_text=is_postgresql())
-    chunks = _line_chunks(stream, 2, chunk_rows)
-    with transaction.atomic(), Staging(existing) as staging:
+    seconds = dict.fromkeys(("validating", "sealing", "staging", "duplicates", "writing"), 0.0)
+    report.seconds = seconds
+    with transaction.atomic(), Staging(existing, writing=not dry_run) as staging:
+        checking = _Checking(
+            header, _places_of(unit), unit, is_postgresql(), written_at=staging.written_at
+        )
+        chunks = (
+            (first, lines, staging.new_ids(len(lines)))
+            for first, lines in _line_chunks(stream, 2, chunk_rows)
+        )
         for checked in map_chunks(partial(_check_chunk, checking), chunks, workers=workers):
             report.rows += checked.rows
+            seconds["validating"] += checked.validating
+            seconds["sealing"] += checked.sealing
             for line, message in checked.errors:
                 errors.add(line, message)
-            staging.add(checked.staged)
+            started = time.perf_counter()
+            staging.add(checked.staged, write=not errors.count)
+            seconds["staging"] += time.perf_counter() - started
             if progress is not None:
                 progress("reading", report.rows, stream.tell())
             if checked.stopped:
                 break
         if progress is not None:
             progress("checking duplicates", report.rows, stream.tell())
+        started = time.perf_counter()
         for line, phone_first, email_first, known in staging.duplicates():
             problems = _duplicate_error(phone_first, email_first)
             if known and skip_existing and not problems:
@@ -418,11 +453,16 @@ def import_people_stream(
             if known:
                 problems.append("duplicate of a person already recorded (same phone or email)")
             errors.add(line, f"line {line}: {'; '.join(problems)}")
+        seconds["duplicates"] = time.perf_counter() - started
         errors.report_to(report)
+        if staging.wrote and not report.ok:
+            transaction.set_rollback(True)  # people written as read, from a bad file
         if report.ok and not dry_run:
             if progress is not None:
                 progress("writing", report.rows, stream.tell())
+            started = time.perf_counter()
             report.created = staging.write(skip_known=skip_existing)
+            seconds["writing"] = time.perf_counter() - started
     return report
 
 
