@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from massline.choices import QuickChoiceLabels
 from massline.organization.models import Unit
 from massline.people.models import Person, Place
 
@@ -28,7 +29,7 @@ class Mood(models.TextChoices):
     INDIFFERENT = "indifferent", _("Indifferent")
 
 
-class Conversation(models.Model):
+class Conversation(QuickChoiceLabels, models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="conversations")
     people = models.ManyToManyField(Person, related_name="conversations")
     kind = models.CharField(max_length=20, choices=ConversationKind.choices)

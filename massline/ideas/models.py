@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from massline.choices import QuickChoiceLabels
 from massline.conversations.models import Conversation
 from massline.organization.models import Unit
 from massline.people.models import Person
@@ -22,7 +23,7 @@ class IdeaKind(models.TextChoices):
     QUESTION = "question", _("Question")
 
 
-class Idea(models.Model):
+class Idea(QuickChoiceLabels, models.Model):
     """Something a person said, in their own words. `person` is empty when raised anonymously."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="ideas")

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from massline.choices import QuickChoiceLabels
 from massline.ideas.models import Idea, IdeaKind
 from massline.organization.models import Unit
 from massline.people.models import Person, Place
@@ -31,7 +32,7 @@ def _public_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Round(models.Model):
+class Round(QuickChoiceLabels, models.Model):
     struggle = models.ForeignKey(Struggle, on_delete=models.PROTECT, related_name="rounds")
     leading_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="led_rounds")
     units = models.ManyToManyField(Unit, related_name="rounds", help_text=_("Units taking part."))
@@ -63,7 +64,7 @@ class Round(models.Model):
         return self.question
 
 
-class PoolEntry(models.Model):
+class PoolEntry(QuickChoiceLabels, models.Model):
     """An idea in a round's pool, with what was true of it when it was raised."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
@@ -279,7 +280,7 @@ class Response(models.TextChoices):
     NOT_REACHED = "not_reached", _("Not reached")
 
 
-class Reception(models.Model):
+class Reception(QuickChoiceLabels, models.Model):
     """How one person took the line when an organizer brought it to them."""
 
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="receptions")

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from massline.choices import QuickChoiceLabels
 from massline.organization.models import Unit
 from massline.people.models import Person
 
@@ -54,7 +55,7 @@ SCORE_TO_LEVEL = {
 LEVEL_RANK = {Level.BACKWARD: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2}
 
 
-class Assessment(models.Model):
+class Assessment(QuickChoiceLabels, models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assessments")
     struggle = models.ForeignKey(Struggle, on_delete=models.CASCADE, related_name="assessments")
     level = models.CharField(max_length=20, choices=Level.choices)
