@@ -15,9 +15,9 @@ from django.db.models import Model, QuerySet
 _M = TypeVar("_M", bound=Model)
 
 
-def first_rows(rows: QuerySet[_M], size: int) -> list[_M]:
-    """The first `size` rows of an ordered queryset, with its annotations and related rows:
-    their ids in order first, then those rows whole."""
-    ids = list(rows.values_list("pk", flat=True)[:size])
+def first_rows(rows: QuerySet[_M], size: int, start: int = 0) -> list[_M]:
+    """`size` rows of an ordered queryset from the `start`th, with its annotations and
+    related rows: their ids in order first, then those rows whole."""
+    ids = list(rows.values_list("pk", flat=True)[start : start + size])
     found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]

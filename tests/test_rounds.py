@@ -271,6 +271,63 @@ def test_return_list_receptions_and_tallies(world: World, district: Round) -> No
         )
 
 
+def test_the_return_list_comes_a_page_at_a_time(world: World, district: Round) -> None:
+    from massline.rounds.views import RETURN_LIST_SIZE
+
+    theme = _concentrate(world, district)
+    line = services.write_line(
+        district,
+        services.LineDraft("the increase", "withhold it"),
+        themes=[theme],
+        entries=[],
+        by=world.rosa,
+    ).line
+    services.publish_line(line, by=world.rosa)
+    alice = world.elm.organizer
+    people = [f.PersonFactory(unit=world.elm.unit, responsible=alice) for _ in range(30)]
+    for person in people[::7]:
+        f.AssessmentFactory(person=person, struggle=district.struggle, level=Level.ADVANCED)
+    expected = [p.pk for p in selectors.return_list(alice, line)]
+    assert len(expected) == 31
+    client = client_for(alice)
+    url = reverse("line_detail", args=[district.pk, line.pk])
+    first = client.get(url)
+    later = client.get(url, {"start": RETURN_LIST_SIZE})
+    shown = [p.pk for p in first.context["return_list"]] + [
+        p.pk for p in later.context["return_list"]
+    ]
+    assert shown == expected  # the same order, nobody twice, nobody left out
+    assert len(first.context["return_list"]) == RETURN_LIST_SIZE
+    assert f"?start={RETURN_LIST_SIZE}#return" in first.content.decode()
+    assert "?start=0#return" in later.content.decode()  # and back
+    assert client.get(url, {"start": "-3"}).context["return_start"] == 0
+
+
+def test_receptions_are_tallied_by_the_unit_where_they_were_asked(
+    world: World, district: Round
+) -> None:
+    theme = _concentrate(world, district)
+    line = services.write_line(
+        district,
+        services.LineDraft("the increase", "withhold it"),
+        themes=[theme],
+        entries=[],
+        by=world.rosa,
+    ).line
+    services.publish_line(line, by=world.rosa)
+    services.record_reception(line, world.elm.person, response="agrees", said="", by=world.rosa)
+    services.record_reception(
+        line, world.building_c.person, response="disagrees", said="", by=world.rosa
+    )
+    reception = Reception.objects.get(line=line, person=world.elm.person)
+    assert reception.unit == world.elm.unit
+    by_unit = {t.label: t.counts for t in selectors.reception_tallies(line)["by_unit"]}
+    assert by_unit == {
+        world.elm.unit.name: {"agrees": 1},
+        world.building_c.unit.name: {"disagrees": 1},
+    }
+
+
 def test_petition_majority_is_a_passed_structure_test(world: World, district: Round) -> None:
     place = world.elm.place
     neighbours = [f.PersonFactory(unit=world.elm.unit, place=place) for _ in range(3)]

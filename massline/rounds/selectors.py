@@ -225,13 +225,15 @@ def return_list(member: Member, line: Line) -> QuerySet[Person]:
     )
 
 
-def return_list_page(member: Member, line: Line, size: int) -> tuple[list[Person], int]:
-    """The first `size` people of the return list and how many it holds in all.
+def return_list_page(
+    member: Member, line: Line, size: int, start: int = 0
+) -> tuple[list[Person], int]:
+    """`size` people of the return list from the `start`th, and how many it holds in all.
 
     The order is found from indexes alone (ties by name, latest level), and only the people
     shown are read whole: a member may keep ties with thousands.
     """
-    people = first_rows(return_list(member, line), size)
+    people = first_rows(return_list(member, line), size, start)
     return people, _own_people_in_round(member, line).count()
 
 

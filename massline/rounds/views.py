@@ -34,7 +34,7 @@ from massline.web.navigation import qr_svg, show_errors
 from massline.web.public import client_address, under_limit
 
 PUBLIC_IDEAS_PER_WINDOW = 5
-RETURN_LIST_SIZE = 50
+RETURN_LIST_SIZE = 25
 PUBLIC_WINDOW_SECONDS = 600
 
 
@@ -244,6 +244,12 @@ def _word_diff(old: str, new: str) -> SafeString:
     return mark_safe(" ".join(parts))  # every piece is escaped above
 
 
+def _return_list_start(request: HttpRequest) -> int:
+    """Where the page of the return list starts (`?start=`); 0 for anything unusable."""
+    raw = request.GET.get("start", "")
+    return int(raw) if raw.isdigit() and int(raw) < 10**9 else 0
+
+
 def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = _line(request, pk, line_pk)
     round_ = line.round
@@ -278,8 +284,9 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         )
     changes = [(new, _word_diff(old.summary, new.summary)) for old, new in pairwise(versions)]
     returning = round_.state == RoundState.RETURNING and line.published_at
+    start = _return_list_start(request)
     bring_to, bring_to_count = (
-        selectors.return_list_page(member, line, RETURN_LIST_SIZE) if returning else ([], 0)
+        selectors.return_list_page(member, line, RETURN_LIST_SIZE, start) if returning else ([], 0)
     )
     return render(
         request,
@@ -297,7 +304,17 @@ def line_detail(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             # a page at a time: an organizer may keep ties with thousands of people
             "return_list": bring_to,
             "return_count": bring_to_count,
-            "reception_form": ReceptionForm(),
+            "return_start": start,
+            "return_end": start + len(bring_to),
+            "return_earlier": max(start - RETURN_LIST_SIZE, 0) if start else None,
+            "return_later": start + RETURN_LIST_SIZE
+            if start + RETURN_LIST_SIZE < bring_to_count
+            else None,
+            # the answers' labels once, for every person's form on the list
+            "response_choices": [
+                (value, str(label))
+                for value, label in ReceptionForm.base_fields["response"].choices
+            ],
         },
     )
 
