@@ -15,13 +15,13 @@ from functools import reduce
 from operator import or_
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from massline.consultations.models import Consultation
 from massline.conversations.models import Conversation, FollowUp
 from massline.ideas.models import Idea
-from massline.organization.models import Member, Membership, Role, Unit
+from massline.organization.models import Member, Membership, Role, Unit, UnitKind
 from massline.people.models import Person, Place
 from massline.rounds.models import Round
 from massline.struggles.models import Assessment, Struggle
@@ -66,18 +66,45 @@ def _subtree_q(paths: list[str]) -> Q:
     return reduce(or_, (Q(path__startswith=path) for path in paths))
 
 
+def _memberships(member: Member) -> list[tuple[str, str, bool]]:
+    """(unit path, role, whether the unit has a sub-unit its members see) of each membership:
+    one query per request for every question asked of them (can_manage, led_units, the
+    second factor, ...). A sub-unit is seen unless it is a cadre body, and a unit has a seen
+    unit anywhere below it exactly when one of its children is not a cadre body."""
+
+    def read() -> list[tuple[str, str, bool]]:
+        seen_child = Unit.objects.filter(parent=OuterRef("unit")).exclude(kind=UnitKind.CADRE_BODY)
+        return list(
+            Membership.objects.filter(member=member)
+            .annotate(sees_below=Exists(seen_child))
+            .values_list("unit__path", "role", "sees_below")
+        )
+
+    return _remembered(("memberships", member.pk), read)
+
+
 def _membership_paths(member: Member, roles: tuple[str, ...] | None = None) -> list[str]:
-    # one query per request for every role asked about (can_manage, led_units, ...)
-    memberships = _remembered(
-        ("memberships", member.pk),
-        lambda: list(Membership.objects.filter(member=member).values_list("unit__path", "role")),
-    )
-    return [path for path, role in memberships if roles is None or role in roles]
+    return [path for path, role, _ in _memberships(member) if roles is None or role in roles]
+
+
+def holds_role(member: Member, roles: tuple[str, ...]) -> bool:
+    """Whether the member holds one of `roles` in some unit (no query past the request's first)."""
+    return bool(_membership_paths(member, roles))
+
+
+def sees_several_units(member: Member) -> bool:
+    """Whether visible_units(member) holds more than one unit, without counting them: two
+    units of their own, or one with a sub-unit they see. Memberships and units are read
+    afresh by every request, so a member whose reach grows is answered anew at once."""
+    if not member.is_authenticated or not member.is_active:
+        return False
+    if member.is_superuser:
+        return Unit.objects.all()[:2].count() > 1
+    memberships = _memberships(member)
+    return len({path for path, _, _ in memberships}) > 1 or any(s for _, _, s in memberships)
 
 
 def _cadre_paths() -> list[str]:
-    from massline.organization.models import UnitKind
-
     return list(
         _remembered(
             ("cadre",),
@@ -131,7 +158,11 @@ def led_units(member: Member) -> QuerySet[Unit]:
 
 
 def can_manage(member: Member) -> bool:
-    return member.is_superuser or managed_units(member).exists()
+    """Asked by every page (the Manage link): a membership as admin makes its own unit
+    managed, so the memberships the request has read answer it."""
+    if member.is_superuser:
+        return True
+    return member.is_authenticated and member.is_active and holds_role(member, MANAGING_ROLES)
 
 
 def visible_people(member: Member) -> QuerySet[Person]:

@@ -85,3 +85,42 @@ def test_the_pager_links_keep_the_search_and_continue_after_the_last_row(
     body = second.content.decode()
     assert "Paged P2" in body and "Paged P0" not in body
     assert "?q=Paged&amp;before=" in body
+
+
+def test_rows_link_each_person_and_say_where_and_when_with_everything_escaped(
+    world: World,
+) -> None:
+    elm = world.elm
+    odd = f.PersonFactory(
+        unit=elm.unit, first_name="<b>Zed</b>", last_name="O'Hara & Co", place=None
+    )
+    odd.last_contact_at = None
+    odd.save()
+    client = client_for(elm.organizer)
+    body = client.get(reverse("people_list")).content.decode()
+    assert f'<a href="{reverse("person_detail", args=[odd.pk])}">' in body
+    assert "&lt;b&gt;Zed&lt;/b&gt; O&#x27;Hara &amp; Co</a>" in body
+    assert f"{elm.unit.name} · never talked" in body  # no place: the unit
+    assert f"{elm.place.name} · " in body  # Amara, at the Elm house
+    level = client.get(reverse("people_list"), {"struggle": elm.struggle.pk}).content.decode()
+    current = elm.person.assessments.latest("assessed_at").level
+    assert f'<span class="level level-{current}">{current}</span>' in level
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ar"])
+def test_ago_says_what_naturaltime_says(language: str) -> None:
+    from datetime import timedelta
+
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import timezone, translation
+
+    from massline.web.since import ago
+
+    now = timezone.now()
+    # each well inside its wording, so the clock moving between the two calls changes nothing
+    seconds = [30.5, 90, 5_400, 9_000, 129_600, 700_000, 3_000_000, 40_000_000, 99_000_000]
+    moments = [now - timedelta(seconds=s) for s in seconds]
+    moments += [now + timedelta(seconds=s) for s in seconds]
+    with translation.override(language):
+        for moment in moments * 2:  # the second time from what was remembered
+            assert ago(moment) == naturaltime(moment), moment

@@ -89,3 +89,37 @@ def test_query_count_does_not_grow_with_the_data(world: World, page: str, viewer
     large = _queries(client, url)
     assert large == small, f"{page}: {small} queries with 5 people, {large} with 17"
     assert small <= CEILING, f"{page}: {small} queries"
+
+
+# --- the people list, pinned -------------------------------------------------------------
+
+# What each request of the people list asks of the database, for an organizer of one unit
+# with the second factor required: the session, the member, their memberships (which also
+# answer whether a second factor is needed and whether to show Manage), the cadre bodies; the
+# page's ids, its rows, the bounded count; the filters' units, places and struggles. The
+# pages here are 2 people long, so there is always a next page to count.
+PEOPLE_LIST_QUERIES = {
+    "people list": ("", {}, 10),
+    "people list, htmx": ("", {"HX-Request": "true"}, 7),  # no filter options
+    "people search": ("?q=Grown", {}, 11),  # and the read audit's one INSERT
+    "people search, one page": ("?q=Grown1", {}, 10),  # all found: nothing left to count
+}
+
+
+@pytest.mark.parametrize("page", sorted(PEOPLE_LIST_QUERIES))
+def test_people_list_query_count_is_pinned(
+    world: World, settings, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    from massline.people import views
+
+    settings.MASSLINE_REQUIRE_TWO_FACTOR = True
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client = client_for(world.elm.organizer)
+    _grow(world, 3)
+    query, headers, expected = PEOPLE_LIST_QUERIES[page]
+    url = reverse("people_list") + query
+    client.get(url, headers=headers)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    assert len(captured) == expected, [query["sql"] for query in captured]

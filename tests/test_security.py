@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from massline import urls as massline_urls
 from massline.accounts.services import can_suspend, suspend
 from massline.accounts.two_factor import needs_two_factor
-from massline.organization.models import Member, Role
+from massline.organization.models import Member, Membership, Role, UnitKind
 from tests import factories as f
 from tests.conftest import World, client_for
 
@@ -163,6 +163,35 @@ def test_every_page_leads_to_the_code_until_one_is_entered(world: World) -> None
     )
     # someone who sees only her own unit is not asked
     assert client_for(world.elm.organizer).get("/").status_code == 200
+
+
+@pytest.mark.usefixtures("two_factor")
+def test_a_member_whose_reach_grows_is_asked_for_a_code_at_the_next_request(
+    world: World,
+) -> None:
+    """Nothing of the answer is kept between requests: a second unit, a sub-unit below her
+    own or the admin role each make the very next page ask for a code (a cadre body below her
+    unit does not: she does not see into it)."""
+    elm = world.elm
+    alice = client_for(elm.organizer)
+
+    def asked() -> bool:
+        response = alice.get("/people/")
+        return response.status_code == 302 and "/account/two-factor/" in response["Location"]
+
+    assert not asked()
+    f.UnitFactory(parent=elm.unit, kind=UnitKind.CADRE_BODY)
+    assert not asked()
+    sub_unit = f.UnitFactory(parent=elm.unit)
+    assert asked()
+    sub_unit.delete()
+    assert not asked()
+    second = f.MembershipFactory(member=elm.organizer, unit=world.building_c.unit)
+    assert asked()
+    second.delete()
+    assert not asked()
+    Membership.objects.filter(member=elm.organizer).update(role=Role.ADMIN)
+    assert asked()
 
 
 @pytest.mark.usefixtures("two_factor")

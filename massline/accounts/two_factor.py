@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from massline import access
-from massline.organization.models import Member, Membership
+from massline.organization.models import Member
 
 
 def needs_two_factor(member: Member) -> bool:
@@ -15,10 +15,9 @@ def needs_two_factor(member: Member) -> bool:
         return False
     if member.is_superuser or member.is_staff:
         return True
-    memberships = Membership.objects.filter(member=member)
-    if memberships.filter(role__in=access.MANAGING_ROLES).exists():
-        return True
-    return access.visible_units(member)[:2].count() > 1
+    # asked on every request until a code is entered: answered from the memberships the
+    # request reads once anyway (massline.access), never from a copy kept between requests
+    return access.holds_role(member, access.MANAGING_ROLES) or access.sees_several_units(member)
 
 
 def confirmed_device(member: Member) -> TOTPDevice | None:

@@ -25,11 +25,12 @@ def _pk_param(request: HttpRequest, name: str) -> int | None:
 
 def people_list(request: HttpRequest) -> HttpResponse:
     member = request.user
+    # the filters' options need only their names (and a unit its path, to filter below it)
     form = PeopleFilterForm(
         request.GET or None,
-        units=access.visible_units(member),
-        places=access.visible_places(member),
-        struggles=access.visible_struggles(member),
+        units=access.visible_units(member).only("name", "path"),
+        places=access.visible_places(member).only("name"),
+        struggles=access.visible_struggles(member).only("name"),
     )
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = people_page(
