@@ -1,12 +1,15 @@
-"""Throughput of the people list under load, against a bare view in the same run.
+"""Throughput of the members' pages under load, against a bare view in the same run.
 
-Builds a fresh database with `massline demo --people N`, starts gunicorn on 127.0.0.1 with
-production-like settings (debug off, the visibility rule and the read audit on), logs in
-several organizers, and drives the pages with wrk for a bounded time: a bare Django view that
-renders the same 50 rows with no login, visibility or audit (the baseline), the people list,
-the people list searched by name, and by phone. Prints requests/s, latency and the ratio to
-the baseline (the aim is at least 0.5). The pages take turns for several rounds, so a load
-that comes and goes on the machine weighs on each alike. Needs `wrk` (Debian package `wrk`).
+Builds a fresh database with `massline demo --people N` (or reuses one), starts gunicorn on
+127.0.0.1 with production-like settings (debug off, the visibility rule and the read audit
+on), logs in several organizers, and drives the pages with wrk for a bounded time: a bare
+Django view that renders the same 50 rows with no login, visibility or audit (the baseline),
+the people list, searched by name and by phone, my work, each organizer's page of one of
+their people, the ties page; and, as the leading unit's admin past the second factor, the
+concentrate board and the line page of the largest round. Prints requests/s, latency and the
+ratio to the baseline (the aim for the people list is at least 0.5). The pages take turns
+for several rounds, so a load that comes and goes on the machine weighs on each alike. Needs
+`wrk` (Debian package `wrk`).
 
     .venv/bin/python bench/people_load.py [--people 5000] [--seconds 5] [--rounds 3]
     MASSLINE_DATA_DIR=<the first run's> .venv/bin/python bench/people_load.py --reuse
@@ -40,10 +43,15 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from massline import access  # noqa: E402
 from massline.organization.models import Member, Role  # noqa: E402
 from massline.people.models import Person  # noqa: E402
+from massline.rounds.models import Round  # noqa: E402
 
 WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
 LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)")
@@ -57,26 +65,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def organizer_cookies(count: int) -> list[str]:
-    """Session cookies of organizers of base units (one second factor is not needed there)."""
-    members = Member.objects.filter(memberships__role=Role.ORGANIZER).distinct()[:count]
-    cookies = []
-    for member in members:
-        client = Client()
-        client.force_login(member)
-        cookies.append(
-            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        )
-    if not cookies:
+def session_cookie(member: Member) -> str:
+    """A logged-in session of `member`, past the second factor if they have one."""
+    client = Client()
+    client.force_login(member)
+    device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def organizers(count: int) -> list[Member]:
+    """Organizers of base units (a second factor is not needed there)."""
+    members = list(Member.objects.filter(memberships__role=Role.ORGANIZER).distinct()[:count])
+    if not members:
         sys.exit("the demo has no organizers to log in as")
-    return cookies
+    return members
 
 
-def wrk(url: str, cookies: list[str | None], seconds: int, connections: int) -> tuple[float, float]:
-    """Requests/s summed over one wrk per member, and their mean latency in ms."""
-    share = max(1, connections // len(cookies))
+def one_of_their_people(member: Member) -> Person:
+    return access.visible_people(member).filter(responsible=member).order_by("pk").first()
+
+
+def largest_round_and_its_admin() -> tuple[Round, Member]:
+    big = Round.objects.annotate(n=Count("entries")).order_by("-n", "pk").first()
+    admin = Member.objects.filter(
+        is_active=True, memberships__unit=big.leading_unit, memberships__role=Role.ADMIN
+    ).first()
+    return big, admin
+
+
+Target = tuple[str, str | None]  # a URL and the cookie to ask for it with
+
+
+def wrk(targets: list[Target], seconds: int, connections: int) -> tuple[float, float]:
+    """Requests/s summed over one wrk per target (a member), and their mean latency in ms."""
+    share = max(1, connections // len(targets))
     runs = []
-    for cookie in cookies:
+    for url, cookie in targets:
         command = ["wrk", "-t1", f"-c{share}", f"-d{seconds}s", "--latency", url]
         if cookie:
             command += ["-H", f"Cookie: {cookie}"]
@@ -86,7 +114,7 @@ def wrk(url: str, cookies: list[str | None], seconds: int, connections: int) -> 
         out, _ = run.communicate(timeout=seconds + 60)
         failures = NON_2XX.search(out)
         if failures:
-            sys.exit(f"{url}: {failures.group(1)} responses were not 2xx/3xx:\n{out}")
+            sys.exit(f"{targets[0][0]}: {failures.group(1)} answers were not 2xx/3xx:\n{out}")
         rate += float(WRK_LINE.search(out).group(1))
         value, unit = LATENCY.search(out).groups()
         latencies.append(float(value) * UNIT[unit])
@@ -118,8 +146,12 @@ def main() -> None:
         call_command("demo", people=args.people, verbosity=0)
         print(f"built in {time.perf_counter() - start:.1f} s")
     print(f"{Person.objects.count()} people")
-    cookies = organizer_cookies(args.members)
+    members = organizers(args.members)
+    cookies = [session_cookie(member) for member in members]
     someone = Person.objects.exclude(phone="").order_by("pk").first()
+    big, admin = largest_round_and_its_admin()
+    line = big.lines.order_by("pk").first()
+    admin_cookie = session_cookie(admin)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -142,19 +174,32 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        pages = {
-            "bare 50 rows (baseline)": (f"{base}/bare/people/", [None] * len(cookies)),
-            "people list": (f"{base}/people/", cookies),
-            "people list, name search": (f"{base}/people/?q={someone.last_name[:4]}", cookies),
-            "people list, phone search": (f"{base}/people/?q={someone.phone}", cookies),
+
+        def each(path: str) -> list[Target]:
+            return [(base + path, cookie) for cookie in cookies]
+
+        pages: dict[str, list[Target]] = {
+            "bare 50 rows (baseline)": [(f"{base}/bare/people/", None)] * len(cookies),
+            "people list": each("/people/"),
+            "people list, name search": each(f"/people/?q={someone.last_name[:4]}"),
+            "people list, phone search": each(f"/people/?q={someone.phone}"),
+            "my work": each("/"),
+            "person with timeline": [
+                (f"{base}/people/{one_of_their_people(member).pk}/", cookie)
+                for member, cookie in zip(members, cookies, strict=True)
+            ],
+            "ties": each("/ties/"),
         }
-        for url, who in pages.values():
-            wrk(url, who, 2, args.connections)  # warm the workers
+        if admin is not None and line is not None:
+            pages["concentrate board"] = [(f"{base}/rounds/{big.pk}/board/", admin_cookie)]
+            pages["line page"] = [(f"{base}/rounds/{big.pk}/lines/{line.pk}/", admin_cookie)]
+        for targets in pages.values():
+            wrk(targets, 2, args.connections)  # warm the workers
         # the pages take turns, so a load that comes and goes on the machine falls on all
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in pages}
         for _ in range(args.rounds):
-            for name, (url, who) in pages.items():
-                runs[name].append(wrk(url, who, args.seconds, args.connections))
+            for name, targets in pages.items():
+                runs[name].append(wrk(targets, args.seconds, args.connections))
         results = {
             name: (sum(r for r, _ in rounds) / len(rounds), sum(m for _, m in rounds) / len(rounds))
             for name, rounds in runs.items()
