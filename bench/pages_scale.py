@@ -32,9 +32,8 @@ from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from load_urls import bare_people
+from members import largest_round_and_its_admin, logged_in
 from pagetimes import summary
 
 from massline import access
@@ -44,18 +43,6 @@ from massline.rounds.models import Round
 
 AIMS = {"concentrate board": 0.200}
 AIM = 0.100
-
-
-def logged_in(member: Member) -> Client:
-    """A client logged in as `member`, past the second factor if they have one."""
-    client = Client()
-    client.force_login(member)
-    device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 def organizer() -> Member:
@@ -69,10 +56,6 @@ def organizer() -> Member:
         .order_by("pk")
         .first()
     )
-
-
-def largest_round() -> Round:
-    return Round.objects.annotate(n=Count("entries")).order_by("-n", "pk").first()
 
 
 def pages(member: Member, base: Client, admin: Client, big: Round) -> dict[str, tuple]:
@@ -138,11 +121,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     serve_baseline("bare/people/", bare_people)
-    big = largest_round()
+    big, admin = largest_round_and_its_admin()
     member = organizer()
-    admin = Member.objects.filter(
-        is_active=True, memberships__unit=big.leading_unit, memberships__role=Role.ADMIN
-    ).first()
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
         f"{Person.objects.count():,} people; organizer {member.username}, admin "

@@ -43,15 +43,11 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from members import largest_round_and_its_admin, logged_in  # noqa: E402
 
 from massline import access  # noqa: E402
 from massline.organization.models import Member, Role  # noqa: E402
 from massline.people.models import Person  # noqa: E402
-from massline.rounds.models import Round  # noqa: E402
 
 WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
 LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)")
@@ -66,15 +62,9 @@ def free_port() -> int:
 
 
 def session_cookie(member: Member) -> str:
-    """A logged-in session of `member`, past the second factor if they have one."""
-    client = Client()
-    client.force_login(member)
-    device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    """The cookie of a logged-in session of `member`, past the second factor if need be."""
+    cookie = logged_in(member).cookies[settings.SESSION_COOKIE_NAME].value
+    return f"{settings.SESSION_COOKIE_NAME}={cookie}"
 
 
 def organizers(count: int) -> list[Member]:
@@ -87,14 +77,6 @@ def organizers(count: int) -> list[Member]:
 
 def one_of_their_people(member: Member) -> Person:
     return access.visible_people(member).filter(responsible=member).order_by("pk").first()
-
-
-def largest_round_and_its_admin() -> tuple[Round, Member]:
-    big = Round.objects.annotate(n=Count("entries")).order_by("-n", "pk").first()
-    admin = Member.objects.filter(
-        is_active=True, memberships__unit=big.leading_unit, memberships__role=Role.ADMIN
-    ).first()
-    return big, admin
 
 
 Target = tuple[str, str | None]  # a URL and the cookie to ask for it with

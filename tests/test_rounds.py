@@ -13,7 +13,7 @@ from massline import access
 from massline.ideas.models import Idea, IdeaKind
 from massline.organization.models import Role
 from massline.rounds import selectors, services
-from massline.rounds.models import PoolEntry, Reception, Round, RoundState
+from massline.rounds.models import Line, PoolEntry, Reception, Round, RoundState
 from massline.struggles.models import Level
 from tests import factories as f
 from tests.conftest import World, client_for
@@ -140,6 +140,20 @@ def _concentrate(world: World, district: Round):
     return theme
 
 
+def _published_line(world: World, district: Round) -> Line:
+    """The district round concentrated into one theme and a line on it, published by Rosa."""
+    theme = _concentrate(world, district)
+    line = services.write_line(
+        district,
+        services.LineDraft("the increase", "withhold it"),
+        themes=[theme],
+        entries=[],
+        by=world.rosa,
+    ).line
+    services.publish_line(line, by=world.rosa)
+    return line
+
+
 def test_state_machine_and_roles(world: World, district: Round) -> None:
     with pytest.raises(PermissionDenied):
         services.advance(district, by=world.elm.organizer)
@@ -235,15 +249,7 @@ def test_line_versions_keep_provenance_and_changes(world: World, district: Round
 
 
 def test_return_list_receptions_and_tallies(world: World, district: Round) -> None:
-    theme = _concentrate(world, district)
-    line = services.write_line(
-        district,
-        services.LineDraft("the increase", "withhold it"),
-        themes=[theme],
-        entries=[],
-        by=world.rosa,
-    ).line
-    services.publish_line(line, by=world.rosa)
+    line = _published_line(world, district)
     alice = world.elm.organizer
     newcomer = f.PersonFactory(unit=world.elm.unit, responsible=alice)
     wavering = f.PersonFactory(unit=world.elm.unit, responsible=alice)
@@ -274,15 +280,7 @@ def test_return_list_receptions_and_tallies(world: World, district: Round) -> No
 def test_the_return_list_comes_a_page_at_a_time(world: World, district: Round) -> None:
     from massline.rounds.views import RETURN_LIST_SIZE
 
-    theme = _concentrate(world, district)
-    line = services.write_line(
-        district,
-        services.LineDraft("the increase", "withhold it"),
-        themes=[theme],
-        entries=[],
-        by=world.rosa,
-    ).line
-    services.publish_line(line, by=world.rosa)
+    line = _published_line(world, district)
     alice = world.elm.organizer
     people = [f.PersonFactory(unit=world.elm.unit, responsible=alice) for _ in range(30)]
     for person in people[::7]:
@@ -306,15 +304,7 @@ def test_the_return_list_comes_a_page_at_a_time(world: World, district: Round) -
 def test_receptions_are_tallied_by_the_unit_where_they_were_asked(
     world: World, district: Round
 ) -> None:
-    theme = _concentrate(world, district)
-    line = services.write_line(
-        district,
-        services.LineDraft("the increase", "withhold it"),
-        themes=[theme],
-        entries=[],
-        by=world.rosa,
-    ).line
-    services.publish_line(line, by=world.rosa)
+    line = _published_line(world, district)
     services.record_reception(line, world.elm.person, response="agrees", said="", by=world.rosa)
     services.record_reception(
         line, world.building_c.person, response="disagrees", said="", by=world.rosa
@@ -351,15 +341,7 @@ def test_petition_majority_is_a_passed_structure_test(world: World, district: Ro
 
 
 def test_summation_numbers_and_next_round_carry_in(world: World, district: Round) -> None:
-    theme = _concentrate(world, district)
-    line = services.write_line(
-        district,
-        services.LineDraft("the increase", "withhold it"),
-        themes=[theme],
-        entries=[],
-        by=world.rosa,
-    ).line
-    services.publish_line(line, by=world.rosa)
+    line = _published_line(world, district)
     services.record_reception(
         line,
         world.elm.person,

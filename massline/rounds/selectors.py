@@ -212,8 +212,12 @@ def _own_people_in_round(member: Member, line: Line) -> QuerySet[Person]:
 def return_list(member: Member, line: Line) -> QuerySet[Person]:
     """The people a member should bring the line to: their own contacts in the round's
     units, advanced first, then intermediate; those already asked carry their answer."""
+    return _in_return_order(_own_people_in_round(member, line), line)
+
+
+def _in_return_order(own: QuerySet[Person], line: Line) -> QuerySet[Person]:
     return (
-        with_current_level(_own_people_in_round(member, line), line.round.struggle)
+        with_current_level(own, line.round.struggle)
         .annotate(
             priority=_return_priority(line.round.struggle_id),
             answered=Subquery(
@@ -233,8 +237,8 @@ def return_list_page(
     The order is found from indexes alone (ties by name, latest level), and only the people
     shown are read whole: a member may keep ties with thousands.
     """
-    people = first_rows(return_list(member, line), size, start)
-    return people, _own_people_in_round(member, line).count()
+    own = _own_people_in_round(member, line)  # the round's units found once, for both
+    return first_rows(_in_return_order(own, line), size, start), own.count()
 
 
 @dataclass
